@@ -1,0 +1,307 @@
+"""Classification metrics and the end-of-run evaluation.
+
+The evaluation follows Diehl & Cook (2015), §2.6: neurons are labelled on the
+labelling set (by default the training set) with
+:class:`stdp.labelling.NeuronLabeller`, and the test set is classified with the
+paper's "all activity" rule; BindsNET's proportion weighting is reported too.
+
+Conventions (see :mod:`stdp.labelling` for the labelling rules)
+---------------------------------------------------------------
+* A prediction of ``-1`` ("no prediction": no neuron was assigned at all) is
+  always an error. :func:`accuracy` and :func:`per_class_accuracy` count it
+  wrong; :func:`confusion_matrix` puts it in no column, so a row of the matrix
+  may sum to less than the number of examples of that class.
+* Silent labelling neurons are unassigned and do not vote; classes absent from
+  the labelling set get no neurons; classes with no neurons never win (the
+  original code labels silent neurons 0 in its training script, reuses the
+  previous class's rates for an empty class and scores neuron-less classes 0).
+* :func:`per_class_accuracy` is NaN for classes absent from ``y_true``; in the
+  JSON-ready dict of :func:`evaluate` those entries are ``None`` so that the
+  dict serialises as strict JSON.
+
+References
+----------
+Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition
+using spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99, §2.6.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from stdp.labelling import NeuronLabeller, _check_int_vector, _check_n_classes
+
+__all__ = [
+    "accuracy",
+    "confusion_matrix",
+    "per_class_accuracy",
+    "evaluate",
+    "evaluate_with_labeller",
+    "mean_and_sd",
+]
+
+
+def _check_pair(
+    y_true: ArrayLike, y_pred: ArrayLike, n_classes: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a pair of label vectors; -1 is allowed in ``y_pred`` only."""
+    true = _check_int_vector(y_true, "y_true")
+    pred = _check_int_vector(y_pred, "y_pred")
+    if true.shape != pred.shape:
+        raise ValueError(
+            f"y_true has {true.shape[0]} entries but y_pred has {pred.shape[0]}; "
+            "they must have the same length"
+        )
+    if n_classes is None:
+        if true.size and true.min() < 0:
+            raise ValueError(f"y_true must be non-negative class indices, found {true.min()}")
+        if pred.size and pred.min() < -1:
+            raise ValueError(
+                f"y_pred must be class indices or -1 (no prediction), found {pred.min()}"
+            )
+    else:
+        if true.size and (true.min() < 0 or true.max() >= n_classes):
+            bad = true[(true < 0) | (true >= n_classes)][0]
+            raise ValueError(
+                f"y_true must lie in 0..{n_classes - 1} (n_classes={n_classes}), found {bad}"
+            )
+        if pred.size and (pred.min() < -1 or pred.max() >= n_classes):
+            bad = pred[(pred < -1) | (pred >= n_classes)][0]
+            raise ValueError(
+                f"y_pred must lie in -1..{n_classes - 1} (-1 = no prediction, "
+                f"n_classes={n_classes}), found {bad}"
+            )
+    return true, pred
+
+
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Fraction of predictions equal to the true class.
+
+    Parameters
+    ----------
+    y_true : ndarray, shape (n_examples,)
+        True classes (non-negative integers).
+    y_pred : ndarray, shape (n_examples,)
+        Predicted classes; ``-1`` (no prediction) always counts as wrong.
+
+    Returns
+    -------
+    float
+        Accuracy in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If the vectors are not 1-D integer arrays of the same non-zero length,
+        or hold values below 0 (``y_true``) or below -1 (``y_pred``).
+    """
+    true, pred = _check_pair(y_true, y_pred)
+    if true.size == 0:
+        raise ValueError("y_true and y_pred are empty; accuracy is undefined")
+    return float(np.mean(true == pred))
+
+
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> np.ndarray:
+    """Count (true class, predicted class) pairs.
+
+    Parameters
+    ----------
+    y_true : ndarray, shape (n_examples,)
+        True classes in ``0..n_classes-1``.
+    y_pred : ndarray, shape (n_examples,)
+        Predicted classes in ``-1..n_classes-1``. Predictions of ``-1`` are in
+        no column (they are errors), so row ``i`` sums to the number of
+        examples of class ``i`` minus its ``-1`` predictions.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_classes, n_classes)
+        ``matrix[i, j]`` is the number of examples of true class ``i``
+        predicted as class ``j``.
+
+    Raises
+    ------
+    ValueError
+        If the vectors are malformed, of different lengths or out of range.
+    """
+    n_classes = _check_n_classes(n_classes)
+    true, pred = _check_pair(y_true, y_pred, n_classes)
+    keep = pred >= 0
+    flat = true[keep] * n_classes + pred[keep]
+    counts = np.bincount(flat, minlength=n_classes * n_classes)
+    return counts.reshape(n_classes, n_classes).astype(np.int64)
+
+
+def per_class_accuracy(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> np.ndarray:
+    """Accuracy on the examples of each true class (recall per class).
+
+    Parameters
+    ----------
+    y_true : ndarray, shape (n_examples,)
+        True classes in ``0..n_classes-1``.
+    y_pred : ndarray, shape (n_examples,)
+        Predicted classes in ``-1..n_classes-1`` (``-1`` counts as wrong).
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_classes,)
+        Fraction of each class's examples predicted correctly; NaN for classes
+        absent from ``y_true``.
+
+    Raises
+    ------
+    ValueError
+        If the vectors are malformed, of different lengths or out of range.
+    """
+    n_classes = _check_n_classes(n_classes)
+    true, pred = _check_pair(y_true, y_pred, n_classes)
+    totals = np.bincount(true, minlength=n_classes)
+    correct = np.bincount(true[true == pred], minlength=n_classes)
+    out = np.full(n_classes, np.nan)
+    np.divide(correct, totals, out=out, where=totals > 0)
+    return out
+
+
+def evaluate_with_labeller(
+    counts_label: ArrayLike,
+    labels_label: ArrayLike,
+    counts_test: ArrayLike,
+    labels_test: ArrayLike,
+    n_classes: int = 10,
+) -> tuple[dict[str, Any], NeuronLabeller]:
+    """Label neurons on one set, classify another, and summarise.
+
+    Parameters
+    ----------
+    counts_label : ndarray, shape (n_label, n_neurons)
+        Spike counts on the labelling set.
+    labels_label : ndarray, shape (n_label,)
+        Classes of the labelling examples.
+    counts_test : ndarray, shape (n_test, n_neurons)
+        Spike counts on the test set (same neurons).
+    labels_test : ndarray, shape (n_test,)
+        Classes of the test examples.
+    n_classes : int, default 10
+        Number of classes.
+
+    Returns
+    -------
+    results : dict
+        JSON-serialisable (strict JSON: no NaN) summary with keys
+
+        - ``"accuracy"`` (float): test accuracy with the paper's "all activity" rule;
+        - ``"accuracy_proportion"`` (float): test accuracy with proportion weighting;
+        - ``"per_class_accuracy"`` (list of float or None, length n_classes):
+          "all activity" accuracy per true class, ``None`` for classes absent
+          from the test set;
+        - ``"confusion_matrix"`` (list of lists of int, n_classes x n_classes):
+          rows = true class, columns = "all activity" prediction, ``-1``
+          predictions in no column;
+        - ``"n_assigned_neurons"`` (int): neurons with a class (not silent);
+        - ``"neurons_per_class"`` (list of int, length n_classes);
+        - ``"n_neurons"`` (int): all neurons, assigned or not;
+        - ``"n_label"``, ``"n_test"`` (int): sizes of the two sets.
+    labeller : NeuronLabeller
+        The labeller fitted on the labelling set.
+
+    Raises
+    ------
+    ValueError
+        If any array is malformed, the neuron counts differ, or the test set is empty.
+    """
+    labeller = NeuronLabeller(n_classes=n_classes, method="all_activity").fit(
+        counts_label, labels_label
+    )
+    n_classes = len(labeller.classes_)
+    pred = labeller.predict(counts_test, method="all_activity")
+    pred_prop = labeller.predict(counts_test, method="proportion")
+    true, _ = _check_pair(labels_test, pred, n_classes)
+    if true.size == 0:
+        raise ValueError("counts_test and labels_test are empty; accuracy is undefined")
+    per_class = per_class_accuracy(true, pred, n_classes)
+    results: dict[str, Any] = {
+        "accuracy": accuracy(true, pred),
+        "accuracy_proportion": accuracy(true, pred_prop),
+        "per_class_accuracy": [None if math.isnan(v) else float(v) for v in per_class],
+        "confusion_matrix": confusion_matrix(true, pred, n_classes).tolist(),
+        "n_assigned_neurons": int(np.count_nonzero(labeller.assignments_ >= 0)),
+        "neurons_per_class": [int(v) for v in labeller.n_neurons_per_class_],
+        "n_neurons": int(labeller.n_neurons_),
+        "n_label": int(np.asarray(labels_label).shape[0]),
+        "n_test": int(true.shape[0]),
+    }
+    return results, labeller
+
+
+def evaluate(
+    counts_label: ArrayLike,
+    labels_label: ArrayLike,
+    counts_test: ArrayLike,
+    labels_test: ArrayLike,
+    n_classes: int = 10,
+) -> dict[str, Any]:
+    """Label neurons on one set, classify another, and summarise.
+
+    Same as :func:`evaluate_with_labeller` but returns only the dict.
+
+    Parameters
+    ----------
+    counts_label : ndarray, shape (n_label, n_neurons)
+        Spike counts on the labelling set.
+    labels_label : ndarray, shape (n_label,)
+        Classes of the labelling examples.
+    counts_test : ndarray, shape (n_test, n_neurons)
+        Spike counts on the test set (same neurons).
+    labels_test : ndarray, shape (n_test,)
+        Classes of the test examples.
+    n_classes : int, default 10
+        Number of classes.
+
+    Returns
+    -------
+    dict
+        See :func:`evaluate_with_labeller`.
+    """
+    results, _ = evaluate_with_labeller(
+        counts_label, labels_label, counts_test, labels_test, n_classes
+    )
+    return results
+
+
+def mean_and_sd(values: ArrayLike) -> tuple[float, float]:
+    """Mean and sample standard deviation (``ddof=1``) of repeated results.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_values,)
+        Finite values, e.g. accuracies of runs with different seeds.
+
+    Returns
+    -------
+    mean : float
+    sd : float
+        Sample standard deviation; ``0.0`` when there is a single value.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is empty, not 1-D or not finite.
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"values must be a 1-D sequence, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError("values is empty; need at least one value")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("values must be finite")
+    mean = float(arr.mean())
+    sd = float(arr.std(ddof=1)) if arr.size > 1 else 0.0
+    return mean, sd
