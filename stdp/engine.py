@@ -1,0 +1,383 @@
+"""Run the network in chunks on Brian2's ``cpp_standalone`` or runtime device.
+
+The network of `stdp.network` contains the whole presentation protocol, so a
+*chunk* of ``engine.chunk_cycles`` presentation cycles is one ``run()`` call.
+Between chunks Python only moves state around: it passes the network's state
+(weights, theta, membrane potentials, traces, ...) and the next rows of the
+example table in, and reads the state and the recorded spikes out.
+
+In ``cpp_standalone`` mode the network is compiled once per configuration and
+input size (the build folder is cached and reused by later processes) and
+every chunk is one run of the compiled binary with ``device.run(run_args=...)``.
+Nothing but the arguments passed in survives from one chunk to the next, so a
+chunk's result depends only on its inputs: a run that is stopped and resumed
+from a checkpoint continues bit for bit as if it had not been stopped.
+
+Each chunk seeds the random number generator from ``(seed, chunk index)``
+(`chunk_seed`), so the Poisson input of different chunks is independent and
+the same chunk always sees the same numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import brian2
+import numpy as np
+from brian2 import prefs, second
+
+from .config import Config
+from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
+
+__all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_root"]
+
+# Variables that make up a chunk's state, in "group.variable" form.
+STATE_KEYS = tuple(f"{g}.{v}" for g, vs in STATE_VARIABLES.items() for v in vs)
+_UNITS = {"v": brian2.volt, "theta": brian2.volt, "lastspike": second}
+# Configuration keys that do not change the generated code.
+_NOT_IN_CODE = ("seed", "device", "dataset.", "train.", "label.", "test.", "engine.build_dir")
+
+
+def chunk_seed(seed: int, chunk_index: int, stream: int = 0) -> int:
+    """A 32-bit seed for one chunk, derived from the run's seed with `numpy.random.SeedSequence`."""
+    seq = np.random.SeedSequence([int(seed), int(stream), int(chunk_index)])
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+def default_build_root() -> Path:
+    """Folder for compiled networks: ``$STDP_CACHE_DIR/build`` or ``~/.cache/stdp/build``."""
+    root = os.environ.get("STDP_CACHE_DIR") or os.path.join(Path.home(), ".cache", "stdp")
+    return Path(root) / "build"
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk of ``n_cycles`` presentation cycles produced.
+
+    Attributes
+    ----------
+    state : dict of ndarray
+        The network state at the end of the chunk (SI units), ready to be
+        passed to the next chunk (``lastspike`` is already shifted to the next
+        chunk's time frame).
+    cycle_k : ndarray of int, shape (n_cycles,)
+        Row of the example table shown in each cycle (``>= n_valid``: idle).
+    cycle_retries : ndarray of int, shape (n_cycles,)
+        How many times that example had already been shown before this cycle.
+    window_counts : ndarray of int, shape (n_cycles, n_exc)
+        Excitatory spikes of each neuron in each cycle's presentation window.
+    nspk, retries : float
+        The controller's spike count and retry count after the last cycle.
+    n_input_spikes, n_inh_spikes, n_exc_spikes : int
+        Spike totals over the chunk (for throughput figures).
+    sim_seconds : float
+        Wall-clock time of the simulation itself (without process start, I/O).
+    """
+
+    state: dict[str, np.ndarray]
+    cycle_k: np.ndarray
+    cycle_retries: np.ndarray
+    window_counts: np.ndarray
+    nspk: float
+    retries: float
+    n_input_spikes: int
+    n_inh_spikes: int
+    n_exc_spikes: int
+    sim_seconds: float
+    extra: dict = field(default_factory=dict)
+
+
+class Engine:
+    """Common part of the two devices: the network and the bookkeeping of one chunk."""
+
+    device_name = ""
+
+    def __init__(self, cfg: Config, n_input: int):
+        self.cfg = cfg
+        self.n_input = n_input
+        self.n_exc = cfg["network.n_exc"]
+        self.chunk_cycles = cfg["engine.chunk_cycles"]
+        self.cycle = cycle_duration(cfg)
+        self.dt = cfg["network.dt"]
+        self.steps_per_cycle = int(round(float(self.cycle / self.dt)))
+        self.present_steps = int(round(float(cfg["protocol.presentation"] / self.dt)))
+        self.duration = self.chunk_cycles * self.cycle
+        self.setup_seconds = 0.0
+
+    # -- to be provided by the device-specific subclasses -------------------------
+    def _run(self, values: dict, seed: int) -> ChunkResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def built(self) -> BuiltNetwork:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the device (needed before another standalone engine is made)."""
+
+    # -- shared ------------------------------------------------------------------
+    def run_chunk(
+        self,
+        state: dict[str, np.ndarray],
+        table: np.ndarray,
+        *,
+        k_start: int,
+        nspk: float,
+        retries: float,
+        learning: bool,
+        seed: int,
+    ) -> ChunkResult:
+        """Simulate one chunk.
+
+        Parameters
+        ----------
+        state : dict of ndarray
+            The network state (see `stdp.network.initial_state`).
+        table : ndarray, shape (n_valid, n_input)
+            The examples to show, in order, as intensities in [0, 1]
+            (pixel / 255); at most ``chunk_cycles`` rows.
+        k_start, nspk, retries : number
+            The controller's state before the first cycle: ``k_start = -1``
+            with ``nspk >= min_spikes`` starts at row 0 with a new example;
+            ``k_start = 0`` with the previous chunk's ``nspk`` and ``retries``
+            continues an example that was not finished.
+        learning : bool
+            Whether STDP, theta's changes and normalisation are on.
+        seed : int
+            Seed of the chunk's random numbers (Poisson input).
+        """
+        n_valid = table.shape[0]
+        if n_valid > self.chunk_cycles or table.ndim != 2 or table.shape[1] != self.n_input:
+            raise ValueError(
+                f"table: expected at most {self.chunk_cycles} rows of {self.n_input} values, "
+                f"got shape {table.shape}"
+            )
+        padded = np.zeros((self.chunk_cycles, self.n_input))
+        padded[:n_valid] = table
+        controller = {
+            "k": float(k_start),
+            "nspk": float(nspk),
+            "retries": float(retries),
+            "learning": float(bool(learning)),
+            "n_valid": float(n_valid),
+        }
+        values = {"state": state, "stim": padded, "controller": controller}
+        return self._run(values, seed)
+
+    def _collect(
+        self, sim_seconds: float, t0: float = 0.0, before: dict | None = None
+    ) -> ChunkResult:
+        """Read the state and records of the chunk that started at time ``t0`` (seconds).
+
+        ``before`` holds the monitors' sizes before the chunk (runtime mode,
+        where monitors keep recording across chunks).
+        """
+        b = self.built
+        before = before or {"exc": 0, "input": 0, "inh": 0, "cycles": 0}
+        state = {}
+        for key in STATE_KEYS:
+            group, var = key.split(".")
+            obj = getattr(b, group)
+            dtype = bool if var == "not_refractory" else float
+            state[key] = np.array(getattr(obj, var)[:], dtype=dtype)
+        state["input_to_exc.delay"] = self._delay
+        t_end = t0 + float(self.duration)
+        state["exc.lastspike"] = state["exc.lastspike"] - t_end
+        state["inh.lastspike"] = state["inh.lastspike"] - t_end
+        cycle_k = np.rint(np.asarray(b.cycles.k[0])[before["cycles"] :]).astype(np.int64)
+        cycle_retries = np.rint(np.asarray(b.cycles.retries[0])[before["cycles"] :]).astype(
+            np.int64
+        )
+        if cycle_k.shape[0] != self.chunk_cycles:
+            raise RuntimeError(
+                f"expected {self.chunk_cycles} cycle records, got {cycle_k.shape[0]}"
+            )
+        spike_i = np.asarray(b.exc_spikes.i[:], dtype=np.int64)[before["exc"] :]
+        spike_t = np.asarray(b.exc_spikes.t[:])[before["exc"] :] - t0
+        steps = np.rint(spike_t / float(self.dt)).astype(np.int64)
+        cycle = steps // self.steps_per_cycle
+        inside = (steps % self.steps_per_cycle) < self.present_steps
+        flat = cycle[inside] * self.n_exc + spike_i[inside]
+        window_counts = np.bincount(flat, minlength=self.chunk_cycles * self.n_exc).reshape(
+            self.chunk_cycles, self.n_exc
+        )
+        ctrl = b.controller
+        return ChunkResult(
+            state=state,
+            cycle_k=cycle_k,
+            cycle_retries=cycle_retries,
+            window_counts=window_counts,
+            nspk=float(ctrl.nspk[0]),
+            retries=float(ctrl.retries[0]),
+            n_input_spikes=int(b.input_spikes.num_spikes) - before["input"],
+            n_inh_spikes=int(b.inh_spikes.num_spikes) - before["inh"],
+            n_exc_spikes=int(spike_i.shape[0]),
+            sim_seconds=sim_seconds,
+        )
+
+    def _state_items(self, values: dict, t0: float = 0.0):
+        """Yield (VariableView, value with units) for every state variable and the controller.
+
+        ``lastspike`` is stored relative to the chunk's start; ``t0`` is the
+        device's time at that start.
+        """
+        b = self.built
+        for key in (*STATE_KEYS, "input_to_exc.delay"):
+            group, var = key.split(".")
+            view = getattr(getattr(b, group), "delay_value" if var == "delay" else var)
+            value = values["state"][key]
+            if var == "not_refractory":
+                yield view, np.asarray(value, dtype=bool)
+            elif var == "lastspike":
+                yield view, (np.asarray(value) + t0) * second
+            elif var == "delay":
+                yield view, np.asarray(value) * second
+            else:
+                yield view, np.asarray(value) * _UNITS.get(var, 1)
+        for var, value in values["controller"].items():
+            yield getattr(b.controller, var), value
+
+
+class RuntimeEngine(Engine):
+    """Brian2's runtime device (Cython code), one ``Network.run`` per chunk."""
+
+    device_name = "runtime"
+
+    def __init__(self, cfg: Config, n_input: int):
+        super().__init__(cfg, n_input)
+        start = time.perf_counter()
+        brian2.set_device("runtime")
+        prefs.codegen.target = "cython"
+        self._built = build_network(cfg, n_input, self.chunk_cycles)
+        self._delay = None
+        self.setup_seconds = time.perf_counter() - start
+
+    @property
+    def built(self) -> BuiltNetwork:
+        return self._built
+
+    def _run(self, values: dict, seed: int) -> ChunkResult:
+        b = self._built
+        # The device's clock keeps running from chunk to chunk; monitors keep
+        # their records, so remember where this chunk starts.
+        t0 = float(b.net.t)
+        before = {
+            "exc": int(b.exc_spikes.num_spikes),
+            "input": int(b.input_spikes.num_spikes),
+            "inh": int(b.inh_spikes.num_spikes),
+            "cycles": int(len(b.cycles.t)),
+        }
+        for view, value in self._state_items(values, t0):
+            view[:] = value
+        self._delay = np.asarray(values["state"]["input_to_exc.delay"], dtype=float)
+        b.input_to_exc.delay = "delay_value"
+        b.stim.values[:] = values["stim"]
+        brian2.seed(seed)
+        start = time.perf_counter()
+        b.net.run(self.duration, namespace={})
+        return self._collect(time.perf_counter() - start, t0, before)
+
+
+class StandaloneEngine(Engine):
+    """``cpp_standalone``: compiled once, one binary run per chunk (single thread)."""
+
+    device_name = "cpp_standalone"
+
+    def __init__(self, cfg: Config, n_input: int, build_root: Path | None = None):
+        super().__init__(cfg, n_input)
+        start = time.perf_counter()
+        root = Path(cfg["engine.build_dir"] or build_root or default_build_root())
+        self.build_dir = root / build_key(cfg, n_input)
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        brian2.set_device("cpp_standalone", build_on_run=False)
+        brian2.device.reinit()
+        brian2.device.activate(build_on_run=False)
+        prefs.devices.cpp_standalone.openmp_threads = 0
+        self._built = build_network(cfg, n_input, self.chunk_cycles)
+        device = brian2.device
+        device.apply_run_args()
+        # Set after the command-line values have been applied (run_args cannot set delays).
+        self._built.input_to_exc.delay = "delay_value"
+        seed_var = device.get_array_name(self._built.controller.variables["rng_seed"])
+        device.insert_code(
+            "main",
+            f"brian::_random_generators[0].seed((unsigned long) brian::{seed_var}[0]);",
+        )
+        self._built.net.run(self.duration, namespace={})
+        with _locked(self.build_dir / ".build.lock"):
+            device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
+        self._results = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self._delay = None
+        self.setup_seconds = time.perf_counter() - start
+
+    @property
+    def built(self) -> BuiltNetwork:
+        return self._built
+
+    def _run(self, values: dict, seed: int) -> ChunkResult:
+        device = brian2.device
+        run_args = dict(self._state_items(values))
+        run_args[self._built.stim] = values["stim"]
+        run_args[self._built.controller.rng_seed] = float(seed)
+        self._delay = np.asarray(values["state"]["input_to_exc.delay"], dtype=float)
+        try:
+            device.run(
+                directory=str(self.build_dir),
+                results_directory=self._results,
+                with_output=False,
+                run_args=run_args,
+            )
+        finally:
+            for name in list(device.run_args_arrays):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(self.build_dir / "static_arrays" / name)
+        return self._collect(float(device._last_run_time))
+
+    def close(self) -> None:
+        shutil.rmtree(self.build_dir / self._results, ignore_errors=True)
+        brian2.device.reinit()
+        brian2.set_device("runtime")
+
+
+def build_key(cfg: Config, n_input: int) -> str:
+    """Name of the build folder: a hash of everything that enters the generated code."""
+    relevant = {
+        key: str(value)
+        for key, value in cfg.flat().items()
+        if not any(
+            key == p or key.startswith(p) for p in _NOT_IN_CODE if p.endswith(".") or key == p
+        )
+    }
+    relevant.update(n_input=n_input, brian2=brian2.__version__, numpy=np.__version__)
+    digest = hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+    return f"n{cfg['network.n_exc']}_in{n_input}_{digest}"
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def make_engine(cfg: Config, n_input: int, device: str | None = None) -> Engine:
+    """Create the engine for ``cfg["device"]`` (or ``device``)."""
+    device = device or cfg["device"]
+    if device == "cpp_standalone":
+        return StandaloneEngine(cfg, n_input)
+    if device == "runtime":
+        return RuntimeEngine(cfg, n_input)
+    raise ValueError(f"device: expected cpp_standalone or runtime, got {device!r}")

@@ -1,0 +1,218 @@
+"""The model of Diehl & Cook (2015) as Brian2 equation strings.
+
+Diehl PU and Cook M (2015) Unsupervised learning of digit recognition using
+spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
+doi:10.3389/fncom.2015.00099
+
+Everything the network computes is written here, in Brian2's notation, so that
+a reader can see the whole model without reading the engine. The symbols are
+filled in from the configuration (`stdp.config`) through each group's
+``namespace``; no number is hard-coded in these strings.
+
+Glossary
+--------
+=============  =============================================================
+``v``          membrane potential (volt)
+``ge, gi``     excitatory / inhibitory conductance, in units of the leak
+               conductance (dimensionless), jump by a synaptic weight ``w``
+``theta``      adaptive threshold of an excitatory neuron (volt); the
+               neuron fires when ``v > v_thresh + theta - theta_offset``
+``pre``        presynaptic STDP trace, kept by each input neuron
+``post1``      fast postsynaptic trace (tau_post1), for depression
+``post2``      slow postsynaptic trace (tau_post2), the triplet term
+``learning``   1 while learning, 0 when the network is frozen (labelling
+               and testing): theta and the weights then stay fixed
+``wsum``       running sum of a neuron's input weights (for normalisation)
+``learning_now``  the controller's learning flag, copied into ``learning``
+               at the start of every cycle (`LEARNING_SWITCH`)
+=============  =============================================================
+
+Neurons (paper eq. 1-2, code values in `stdp.config.SCHEMA`)::
+
+    tau_m dv/dt = (v_rest - v) + ge (E_exc - v) + gi (E_inh - v)
+    tau_ge dge/dt = -ge,   tau_gi dgi/dt = -gi
+
+Triplet STDP (Pfister & Gerstner 2006, as in the original code), on the
+input -> excitatory synapses, with traces set to 1 at each spike:
+
+- presynaptic spike: ``w <- clip(w - nu_pre * post1, 0, w_max)``
+- postsynaptic spike: ``w <- clip(w + nu_post * pre * post2, 0, w_max)``,
+  where ``post2`` is read *before* the spike resets it (Brian2 runs the
+  synaptic ``on_post`` code before the neuron's reset in every time step).
+
+Where this differs from the original Brian 1 code
+-------------------------------------------------
+- The presynaptic trace lives in the input neuron and is read undelayed at the
+  postsynaptic spike; the original's per-synapse trace saw the pre spike at
+  ``t_pre + delay``. The depression (``on_pre``) is delayed as in the original.
+- ``learning`` multiplies theta's growth and decay and the weight updates, so
+  one equation set serves training and testing (the original swapped in
+  different equations for its test mode).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EXC_EQUATIONS",
+    "EXC_THRESHOLD",
+    "EXC_RESET",
+    "INH_EQUATIONS",
+    "INH_THRESHOLD",
+    "INH_RESET",
+    "INPUT_EQUATIONS",
+    "INPUT_THRESHOLD",
+    "INPUT_RESET",
+    "STDP_MODEL",
+    "STDP_ON_PRE",
+    "STDP_ON_POST",
+    "EXC_TO_INH_ON_PRE",
+    "INH_TO_EXC_ON_PRE",
+    "LEARNING_SWITCH",
+    "NORMALIZE_WEIGHTS",
+    "NORMALIZE_SUMS",
+    "CONTROLLER_EQUATIONS",
+    "CONTROLLER_CYCLE",
+    "SPIKE_COUNTER_ON_PRE",
+    "excitatory_equations",
+    "excitatory_threshold",
+    "excitatory_reset",
+    "inhibitory_equations",
+]
+
+# --------------------------------------------------------------------------
+# Excitatory neurons: conductance-based LIF with an adaptive threshold.
+# --------------------------------------------------------------------------
+EXC_EQUATIONS = """
+dv/dt = ((v_rest - v) + ge*(E_exc - v) + gi*(E_inh - v)) / tau_m : volt {clamp}
+dge/dt = -ge / tau_ge : 1
+dgi/dt = -gi / tau_gi : 1
+dtheta/dt = -learning * theta / tau_theta : volt
+dpost1/dt = -post1 / tau_post1 : 1
+dpost2/dt = -post2 / tau_post2 : 1
+wsum : 1
+learning : 1
+learning_now : 1 (linked)
+"""
+EXC_THRESHOLD = "v > v_thresh + theta - theta_offset"
+#: ``{trace}`` is ``=`` (traces set to 1, the code) or ``+=`` (incremented, the paper).
+EXC_RESET = """
+v = v_reset
+theta += learning * theta_plus
+post1 {trace} 1
+post2 {trace} 1
+"""
+
+# --------------------------------------------------------------------------
+# Inhibitory neurons: conductance-based LIF, fixed threshold.
+# --------------------------------------------------------------------------
+INH_EQUATIONS = """
+dv/dt = ((v_rest - v) + ge*(E_exc - v) + gi*(E_inh - v)) / tau_m : volt {clamp}
+dge/dt = -ge / tau_ge : 1
+dgi/dt = -gi / tau_gi : 1
+"""
+INH_THRESHOLD = "v > v_thresh"
+INH_RESET = "v = v_reset"
+
+# --------------------------------------------------------------------------
+# Input: one Poisson neuron per pixel. The rate is looked up in the example
+# table ``stim`` (row k = the example being shown, values pixel/255) and is
+# zero outside the presentation window. ``rate > 0*Hz and ...`` skips the
+# random draw for dark pixels and during the rest: same statistics, fewer
+# draws. The presentation state (k, t_start, max_rate_now) is linked from the
+# controller.
+# --------------------------------------------------------------------------
+INPUT_EQUATIONS = """
+rate = int(t - t_start < t_present - dt/2) * stim(k * second, i) * max_rate_now : Hz
+dpre/dt = -pre / tau_pre : 1
+k : 1 (linked)
+t_start : second (linked)
+max_rate_now : Hz (linked)
+"""
+INPUT_THRESHOLD = "rate > 0*Hz and rand() < rate * dt"
+INPUT_RESET = "pre {trace} 1"
+
+# --------------------------------------------------------------------------
+# Plastic input -> excitatory synapses (triplet rule). ``dw`` is the weight
+# change after clipping; ``wsum_post`` tracks each neuron's weight sum so the
+# normalisation needs no pass over all synapses.
+# --------------------------------------------------------------------------
+#: ``delay_value`` holds each synapse's delay so that it can be passed in with
+#: the state; the engine copies it to the synapse's ``delay`` before each run.
+STDP_MODEL = """
+w : 1
+delay_value : second (constant)
+"""
+STDP_ON_PRE = """
+ge_post += w
+dw = learning_post * (clip(w - nu_pre * post1_post, 0, w_max) - w)
+w += dw
+wsum_post += dw
+"""
+STDP_ON_POST = """
+dw = learning_post * (clip(w + nu_post * pre_pre * post2_post, 0, w_max) - w)
+w += dw
+wsum_post += dw
+"""
+
+# --------------------------------------------------------------------------
+# Lateral inhibition: exc i -> inh i, inh i -> every exc j != i.
+# --------------------------------------------------------------------------
+EXC_TO_INH_ON_PRE = "ge_post += w_exc_inh"
+INH_TO_EXC_ON_PRE = "gi_post += w_inh_exc"
+
+# --------------------------------------------------------------------------
+# Divisive weight normalisation before every presentation (while learning):
+# each excitatory neuron's input weights are scaled to sum to norm_total.
+# --------------------------------------------------------------------------
+LEARNING_SWITCH = "learning = learning_now"
+NORMALIZE_WEIGHTS = "w *= 1 + learning_post * (norm_total / wsum_post - 1)"
+NORMALIZE_SUMS = "wsum += learning * (norm_total - wsum)"
+
+# --------------------------------------------------------------------------
+# The presentation protocol, run in generated code at the start of every
+# cycle (presentation + rest). ``nspk`` counts excitatory spikes during the
+# presentation window. Fewer than ``min_spikes`` -> show the same example
+# again with a higher rate, at most ``max_retries`` times.
+# --------------------------------------------------------------------------
+CONTROLLER_EQUATIONS = """
+k : 1
+retries : 1
+nspk : 1
+t_start : second
+max_rate_now : Hz
+learning : 1
+learning_now : 1
+n_valid : 1
+rng_seed : 1
+"""
+CONTROLLER_CYCLE = """
+advance = int(nspk >= min_spikes or retries >= max_retries)
+k += advance
+retries = (1 - advance) * (retries + 1)
+nspk = nspk * (1 - advance) * cumulative
+t_start = t
+showing = int(k < n_valid)
+max_rate_now = showing * (max_rate + retries * retry_rate_step)
+learning_now = learning * showing
+"""
+SPIKE_COUNTER_ON_PRE = "nspk_post += int(t - t_start_post < t_present - dt/2)"
+
+
+def excitatory_equations(clamp_refractory: bool) -> str:
+    """The excitatory model, with ``(unless refractory)`` if v is clamped."""
+    return EXC_EQUATIONS.format(clamp="(unless refractory)" if clamp_refractory else "")
+
+
+def inhibitory_equations(clamp_refractory: bool) -> str:
+    """The inhibitory model, with ``(unless refractory)`` if v is clamped."""
+    return INH_EQUATIONS.format(clamp="(unless refractory)" if clamp_refractory else "")
+
+
+def excitatory_threshold(spike_block: bool) -> str:
+    """The excitatory threshold; with ``spike_block`` also ``t - lastspike > spike_block``."""
+    return EXC_THRESHOLD + (" and t - lastspike > spike_block" if spike_block else "")
+
+
+def excitatory_reset(trace_update: str) -> str:
+    """The excitatory reset; ``trace_update`` is ``"set"`` or ``"add"``."""
+    return EXC_RESET.format(trace="=" if trace_update == "set" else "+=")

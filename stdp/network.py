@@ -1,0 +1,319 @@
+"""Build the Diehl & Cook (2015) network as named Brian2 objects.
+
+`build_network` creates the groups and synapses of `stdp.equations` with the
+parameters of a `~stdp.config.Config`, each group with its own explicit
+``namespace``. The whole presentation protocol (switching examples, the rest
+period, the re-presentation rule and weight normalisation) is part of the
+network, so one ``run()`` call simulates many examples with no Python in
+between. This works the same on Brian2's runtime device and in
+``cpp_standalone`` mode.
+
+Objects (all reachable by name in the returned `BuiltNetwork`):
+
+=================  ========================================================
+``input``          one Poisson neuron per pixel, rates from the table ``stim``
+``exc``            excitatory neurons (adaptive threshold)
+``inh``            inhibitory neurons
+``input_to_exc``   plastic all-to-all synapses with delays (triplet STDP)
+``exc_to_inh``     one-to-one, fixed
+``inh_to_exc``     all-but-self, fixed
+``controller``     one "neuron" holding the protocol state (example index k,
+                   retries, spike count), updated once per cycle
+``spike_counter``  exc -> controller, counts spikes in the presentation window
+=================  ========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import brian2
+import numpy as np
+from brian2 import (
+    Network,
+    NeuronGroup,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    TimedArray,
+    linked_var,
+    second,
+)
+
+from . import equations as eq
+from .config import Config
+
+__all__ = [
+    "BuiltNetwork",
+    "build_network",
+    "norm_total",
+    "cycle_duration",
+    "STATE_VARIABLES",
+    "initial_state",
+]
+
+#: The variables that carry the network's state from one compiled run (chunk)
+#: to the next; everything else is recomputed or constant.
+STATE_VARIABLES: dict[str, tuple[str, ...]] = {
+    "input": ("pre",),
+    "exc": ("v", "ge", "gi", "theta", "post1", "post2", "wsum", "lastspike", "not_refractory"),
+    "inh": ("v", "ge", "gi", "lastspike", "not_refractory"),
+    "input_to_exc": ("w",),
+}
+
+
+def norm_total(cfg: Config, n_input: int) -> float:
+    """Target sum of each neuron's input weights (``normalization.total``; 'auto' = 78 n/784)."""
+    total = cfg["normalization.total"]
+    return 78.0 * n_input / 784.0 if total == "auto" else float(total)
+
+
+def cycle_duration(cfg: Config) -> brian2.Quantity:
+    """One presentation cycle: presentation plus rest."""
+    return cfg["protocol.presentation"] + cfg["protocol.rest"]
+
+
+@dataclass
+class BuiltNetwork:
+    """The Brian2 network and handles to its named objects."""
+
+    net: Network
+    input: NeuronGroup
+    exc: NeuronGroup
+    inh: NeuronGroup
+    input_to_exc: Synapses
+    exc_to_inh: Synapses
+    inh_to_exc: Synapses
+    controller: NeuronGroup
+    spike_counter: Synapses
+    exc_spikes: SpikeMonitor
+    input_spikes: SpikeMonitor
+    inh_spikes: SpikeMonitor
+    cycles: StateMonitor
+    stim: TimedArray
+    n_input: int
+    n_exc: int
+    chunk_cycles: int
+
+
+def _neuron_namespace(cfg: Config, section: str) -> dict:
+    keys = ("v_rest", "v_reset", "v_thresh", "tau_m", "tau_ge", "tau_gi", "E_exc", "E_inh")
+    return {key: cfg[f"{section}.{key}"] for key in keys}
+
+
+def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) -> BuiltNetwork:
+    """Create the network for ``n_input`` pixels and ``cfg["network.n_exc"]`` neurons.
+
+    Parameters
+    ----------
+    cfg : Config
+        The experiment configuration (all parameters and their units).
+    n_input : int
+        Number of input neurons (pixels per image).
+    chunk_cycles : int, optional
+        Number of presentation cycles simulated per ``run()``; the example
+        table ``stim`` has this many rows. Default: ``engine.chunk_cycles``.
+
+    Returns
+    -------
+    BuiltNetwork
+        The objects, not yet run. Initial values of the state are set by the
+        engine (`stdp.engine`) before each run.
+    """
+    n_exc = cfg["network.n_exc"]
+    chunk_cycles = chunk_cycles or cfg["engine.chunk_cycles"]
+    dt = cfg["network.dt"]
+    method = cfg["network.method"]
+    cycle = cycle_duration(cfg)
+    trace = cfg["stdp.trace_update"]
+    clock = brian2.Clock(dt=dt, name="clock")
+
+    stim = TimedArray(np.zeros((chunk_cycles, n_input)), dt=1 * second, name="stim")
+
+    controller = NeuronGroup(
+        1,
+        eq.CONTROLLER_EQUATIONS,
+        clock=clock,
+        name="controller",
+        namespace={
+            "min_spikes": cfg["encoding.min_spikes"],
+            "max_retries": cfg["encoding.max_retries"],
+            "cumulative": int(cfg["encoding.retry_count"] == "cumulative"),
+            "max_rate": cfg["encoding.max_rate"],
+            "retry_rate_step": cfg["encoding.retry_rate_step"],
+        },
+    )
+    controller.run_regularly(
+        eq.CONTROLLER_CYCLE, dt=cycle, when="start", order=0, name="controller_cycle"
+    )
+
+    inp = NeuronGroup(
+        n_input,
+        eq.INPUT_EQUATIONS,
+        threshold=eq.INPUT_THRESHOLD,
+        reset=eq.INPUT_RESET.format(trace="=" if trace == "set" else "+="),
+        method="exact",
+        clock=clock,
+        name="input",
+        namespace={
+            "stim": stim,
+            "t_present": cfg["protocol.presentation"],
+            "tau_pre": cfg["stdp.tau_pre"],
+        },
+    )
+    zeros = np.zeros(n_input, dtype=int)
+    inp.k = linked_var(controller, "k", index=zeros)
+    inp.t_start = linked_var(controller, "t_start", index=zeros)
+    inp.max_rate_now = linked_var(controller, "max_rate_now", index=zeros)
+
+    exc_ns = _neuron_namespace(cfg, "exc")
+    exc_ns.update(
+        theta_offset=cfg["exc.theta_offset"],
+        theta_plus=cfg["exc.theta_plus"],
+        tau_theta=cfg["exc.tau_theta"],
+        tau_post1=cfg["stdp.tau_post1"],
+        tau_post2=cfg["stdp.tau_post2"],
+        spike_block=cfg["exc.spike_block"],
+        norm_total=norm_total(cfg, n_input),
+    )
+    exc = NeuronGroup(
+        n_exc,
+        eq.excitatory_equations(cfg["exc.clamp_refractory"]),
+        threshold=eq.excitatory_threshold(float(cfg["exc.spike_block"]) > 0),
+        reset=eq.excitatory_reset(trace),
+        refractory=cfg["exc.refractory"],
+        method=method,
+        clock=clock,
+        name="exc",
+        namespace=exc_ns,
+    )
+    exc.learning_now = linked_var(controller, "learning_now", index=np.zeros(n_exc, dtype=int))
+    # Synapses cannot read a linked variable of their target, so copy it.
+    exc.run_regularly(eq.LEARNING_SWITCH, dt=cycle, when="start", order=1, name="learning_switch")
+
+    inh = NeuronGroup(
+        n_exc,
+        eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
+        threshold=eq.INH_THRESHOLD,
+        reset=eq.INH_RESET,
+        refractory=cfg["inh.refractory"],
+        method=method,
+        clock=clock,
+        name="inh",
+        namespace=_neuron_namespace(cfg, "inh"),
+    )
+
+    input_to_exc = Synapses(
+        inp,
+        exc,
+        model=eq.STDP_MODEL,
+        on_pre=eq.STDP_ON_PRE,
+        on_post=eq.STDP_ON_POST,
+        clock=clock,
+        name="input_to_exc",
+        namespace={
+            "nu_pre": cfg["stdp.nu_pre"],
+            "nu_post": cfg["stdp.nu_post"],
+            "w_max": cfg["stdp.w_max"],
+            "norm_total": norm_total(cfg, n_input),
+        },
+    )
+    input_to_exc.connect()  # i-major order: synapse index = i * n_exc + j
+    exc_to_inh = Synapses(
+        exc,
+        inh,
+        on_pre=eq.EXC_TO_INH_ON_PRE,
+        clock=clock,
+        name="exc_to_inh",
+        namespace={"w_exc_inh": cfg["network.w_exc_inh"]},
+    )
+    exc_to_inh.connect(j="i")
+    inh_to_exc = Synapses(
+        inh,
+        exc,
+        on_pre=eq.INH_TO_EXC_ON_PRE,
+        clock=clock,
+        name="inh_to_exc",
+        namespace={"w_inh_exc": cfg["network.w_inh_exc"]},
+    )
+    inh_to_exc.connect(condition="i != j")
+    spike_counter = Synapses(
+        exc,
+        controller,
+        on_pre=eq.SPIKE_COUNTER_ON_PRE,
+        clock=clock,
+        name="spike_counter",
+        namespace={"t_present": cfg["protocol.presentation"]},
+    )
+    spike_counter.connect(j="0")
+
+    objects = [controller, inp, exc, inh, input_to_exc, exc_to_inh, inh_to_exc, spike_counter]
+    if cfg["normalization.enabled"]:
+        # After the controller (order 0) has decided whether this cycle learns.
+        input_to_exc.run_regularly(
+            eq.NORMALIZE_WEIGHTS, dt=cycle, when="start", order=2, name="normalize_weights"
+        )
+        exc.run_regularly(eq.NORMALIZE_SUMS, dt=cycle, when="start", order=3, name="normalize_sums")
+
+    exc_spikes = SpikeMonitor(exc, name="exc_spikes")
+    input_spikes = SpikeMonitor(inp, record=False, name="input_spikes")
+    inh_spikes = SpikeMonitor(inh, record=False, name="inh_spikes")
+    cycles = StateMonitor(
+        controller, ["k", "retries"], record=[0], dt=cycle, when="start", order=5, name="cycles"
+    )
+    net = Network(*objects, exc_spikes, input_spikes, inh_spikes, cycles, name="network")
+    return BuiltNetwork(
+        net=net,
+        input=inp,
+        exc=exc,
+        inh=inh,
+        input_to_exc=input_to_exc,
+        exc_to_inh=exc_to_inh,
+        inh_to_exc=inh_to_exc,
+        controller=controller,
+        spike_counter=spike_counter,
+        exc_spikes=exc_spikes,
+        input_spikes=input_spikes,
+        inh_spikes=inh_spikes,
+        cycles=cycles,
+        stim=stim,
+        n_input=n_input,
+        n_exc=n_exc,
+        chunk_cycles=chunk_cycles,
+    )
+
+
+def initial_state(cfg: Config, n_input: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The network's state before training, in SI units, as ``{"group.var": array}``.
+
+    Weights are uniform in ``[w_init_min, w_init_max)`` (i-major: index
+    ``i * n_exc + j``), delays uniform in ``[delay_min, delay_max]``, theta at
+    ``theta_init``, v at ``v_init``, everything else at rest.
+    """
+    n_exc = cfg["network.n_exc"]
+    n_syn = n_input * n_exc
+    w = rng.uniform(cfg["network.w_init_min"], cfg["network.w_init_max"], size=n_syn)
+    delay = rng.uniform(
+        float(cfg["network.delay_min"]), float(cfg["network.delay_max"]), size=n_syn
+    )
+    never = -1e4  # Brian2's default lastspike (seconds)
+    state = {
+        "input.pre": np.zeros(n_input),
+        "exc.v": np.full(n_exc, float(cfg["exc.v_init"])),
+        "exc.ge": np.zeros(n_exc),
+        "exc.gi": np.zeros(n_exc),
+        "exc.theta": np.full(n_exc, float(cfg["exc.theta_init"])),
+        "exc.post1": np.zeros(n_exc),
+        "exc.post2": np.zeros(n_exc),
+        "exc.wsum": w.reshape(n_input, n_exc).sum(axis=0),
+        "exc.lastspike": np.full(n_exc, never),
+        "exc.not_refractory": np.ones(n_exc, dtype=bool),
+        "inh.v": np.full(n_exc, float(cfg["inh.v_init"])),
+        "inh.ge": np.zeros(n_exc),
+        "inh.gi": np.zeros(n_exc),
+        "inh.lastspike": np.full(n_exc, never),
+        "inh.not_refractory": np.ones(n_exc, dtype=bool),
+        "input_to_exc.w": w,
+        "input_to_exc.delay": delay,
+    }
+    return state
