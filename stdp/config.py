@@ -257,6 +257,15 @@ SCHEMA: dict[str, Any] = {
         "n_examples": Param(
             60000, int, "training presentations (examples taken in order, cycling: j mod n_train)"
         ),
+        "accuracy_every": Param(
+            10000,
+            int,
+            "running training accuracy (paper Fig. 2C): label neurons on each block of this many "
+            "training examples and score the next block (0: off)",
+        ),
+        "snapshot_every": Param(
+            0, int, "save the weights every this many training examples, for animations (0: off)"
+        ),
         "checkpoint_every": Param(
             10000, int, "write checkpoint.npz every this many training examples"
         ),

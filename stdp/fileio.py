@@ -50,7 +50,9 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
-def atomic_save_npz(path: str | os.PathLike, arrays: Mapping[str, Any], compress: bool = True) -> Path:
+def atomic_save_npz(
+    path: str | os.PathLike, arrays: Mapping[str, Any], compress: bool = True
+) -> Path:
     """Save ``arrays`` as an ``.npz`` file atomically (never with pickled objects)."""
     buffer = io.BytesIO()
     clean = {key: np.asarray(value) for key, value in arrays.items()}

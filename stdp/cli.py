@@ -1,0 +1,93 @@
+"""The ``stdp`` command line.
+
+::
+
+    stdp run CONFIG [--set section.key=value ...] [--out DIR]
+    stdp resume RUN_DIR
+    stdp evaluate RUN_DIR [--set label.n_examples=... ...]
+
+Bad input (an unknown config key, a wrong unit, a missing or corrupt data
+file, a checksum mismatch, a broken results folder) ends with a one-line
+``stdp: error: ...`` message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from .errors import StdpError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stdp",
+        description="Unsupervised STDP learning of digits (Diehl & Cook 2015) on Brian2.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="train, label and test as a config file says")
+    run.add_argument("config", help="TOML config file, e.g. experiments/digits.toml")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help='override a config value, e.g. --set network.n_exc=100 --set "protocol.rest=150 ms"',
+    )
+    run.add_argument("--out", help="results folder (default: results/<config>-<time>)")
+
+    resume = sub.add_parser("resume", help="finish an interrupted run from its checkpoint")
+    resume.add_argument("run_dir")
+
+    evaluate = sub.add_parser("evaluate", help="label and test again from a run's checkpoint")
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--set", dest="overrides", action="append", default=[])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``stdp`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _quiet_brian()
+    from . import experiment
+
+    try:
+        if args.command == "run":
+            metrics, run_dir = experiment.run_experiment(args.config, args.overrides, args.out)
+        elif args.command == "resume":
+            run_dir = args.run_dir
+            metrics = experiment.resume_experiment(run_dir)
+        else:
+            run_dir = args.run_dir
+            metrics = experiment.evaluate_run(run_dir, args.overrides)
+    except StdpError as err:
+        message = " ".join(str(err).split())
+        print(f"stdp: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stdp: interrupted; continue with 'stdp resume RUN_DIR'", file=sys.stderr)
+        return 130
+    print(f"test accuracy: {100 * metrics['accuracy']:.2f} %")
+    print(f"results: {run_dir}")
+    return 0
+
+
+def _quiet_brian() -> None:
+    """Keep Brian2 from writing debug logs and script copies to the temp folder."""
+    from brian2 import prefs
+
+    prefs.logging.file_log = False
+    prefs.logging.delete_log_on_exit = True
+    prefs.logging.save_script = False
+    prefs.logging.console_log_level = "WARNING"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

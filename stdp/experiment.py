@@ -1,0 +1,590 @@
+"""A complete experiment in a results folder: train, label, test; resume; evaluate again.
+
+Data flow: dataset -> encoding (pixel/255 intensities) -> network -> training
+pass (learning on) -> labelling pass and test pass (network frozen) ->
+labelling (`stdp.labelling`) -> evaluation (`stdp.evaluation`).
+
+A results folder holds:
+
+=====================  ==================================================
+``config.toml``        the fully resolved configuration
+``checkpoint.npz``     weights (n_input x n_exc), theta, the whole network
+                       state, pass positions, assignments (no pickle)
+``label_counts.npz``   spike counts of the labelling pass, with labels
+``test_counts.npz``    spike counts of the test pass, with labels
+``metrics.json``       accuracy, throughput, counters, seed, versions
+``log.txt``            what happened, one line per event
+``snapshots/``         weights every ``train.snapshot_every`` examples
+=====================  ==================================================
+
+Every file is written atomically. The checkpoint is written at chunk
+boundaries every ``train.checkpoint_every`` examples (and at the end of each
+pass), so a run that is killed loses at most the work since the last
+checkpoint, and `resume` continues it with exactly the result the run would
+have had without the interruption.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from . import __version__
+from .config import Config, load_config
+from .datasets import Dataset, load_dataset
+from .encoding import encode_images
+from .engine import STATE_KEYS, Engine, make_engine
+from .errors import CheckpointError, ConfigError
+from .evaluation import evaluate_with_labeller
+from .fileio import atomic_save_npz, atomic_write_json, atomic_write_text
+from .labelling import NeuronLabeller, all_activity, assign_labels
+from .network import initial_state
+from .training import STREAMS, PassPosition, run_pass
+
+__all__ = ["Experiment", "run_experiment", "resume_experiment", "evaluate_run", "load_checkpoint"]
+
+PHASES = ("train", "label", "test", "done")
+CHECKPOINT = "checkpoint.npz"
+
+
+def versions() -> dict[str, str]:
+    """Versions of everything that can change a result."""
+    import brian2
+    import sklearn
+
+    return {
+        "stdp": __version__,
+        "brian2": brian2.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _n(value: int | str, available: int, key: str) -> int:
+    if value == "all":
+        return available
+    if value > available and key != "train.n_examples":
+        raise ConfigError(f"{key}: {value} examples asked for but the data set has {available}")
+    return int(value)
+
+
+class Progress:
+    """One line of progress: examples/s, spikes per example, retries and ETA."""
+
+    def __init__(self, stream: TextIO | None, label: str, total: int, log=None):
+        self.stream = stream
+        self.label = label
+        self.total = total
+        self.log = log
+        self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
+        self.last_print = 0.0
+
+    def update(self, position: PassPosition, final: bool = False) -> None:
+        s = position.stats
+        if s.wall_seconds <= 0:
+            return
+        rate = s.examples / s.wall_seconds
+        remaining = (self.total - position.done) / rate if rate > 0 else float("inf")
+        spikes = s.exc_spikes_window / max(s.examples, 1)
+        line = (
+            f"{self.label:5s} {position.done:>7d}/{self.total} "
+            f"[{100 * position.done / self.total:5.1f}%] "
+            f"{rate:7.1f} ex/s  {spikes:5.1f} spikes/ex  retries {s.retries} "
+            f"(gave up {s.gave_up})  ETA {_hms(remaining)}"
+        )
+        now = time.monotonic()
+        if self.stream is not None:
+            if self.tty:
+                self.stream.write("\r" + line + ("\n" if final else ""))
+                self.stream.flush()
+            elif final or now - self.last_print > 10:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+                self.last_print = now
+        if final and self.log is not None:
+            self.log(line)
+
+
+def _hms(seconds: float) -> str:
+    if not np.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+@dataclass
+class _Data:
+    dataset: Dataset
+    train: np.ndarray
+    label_images: np.ndarray
+    label_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    n_train: int
+
+
+def _load_data(cfg: Config) -> _Data:
+    dataset = load_dataset(cfg["dataset.name"], idx_dir=cfg["dataset.idx_dir"] or None)
+    n_label = _n(cfg["label.n_examples"], dataset.n_train, "label.n_examples")
+    n_test = _n(cfg["test.n_examples"], dataset.n_test, "test.n_examples")
+    return _Data(
+        dataset=dataset,
+        train=encode_images(dataset.train_images),
+        label_images=encode_images(dataset.train_images[:n_label]),
+        label_labels=dataset.train_labels[:n_label],
+        test_images=encode_images(dataset.test_images[:n_test]),
+        test_labels=dataset.test_labels[:n_test],
+        n_train=cfg["train.n_examples"],
+    )
+
+
+class Experiment:
+    """One results folder and what is needed to (continue to) fill it."""
+
+    def __init__(self, cfg: Config, run_dir: Path, stream: TextIO | None = sys.stderr):
+        self.cfg = cfg
+        self.run_dir = Path(run_dir)
+        self.stream = stream
+        self.data = _load_data(cfg)
+        self.n_input = int(np.prod(self.data.dataset.image_shape))
+        self.engine: Engine | None = None
+
+    # -- logging -------------------------------------------------------------------
+    def log(self, message: str) -> None:
+        stamp = _dt.datetime.now().isoformat(timespec="seconds")
+        with open(self.run_dir / "log.txt", "a", encoding="utf-8") as handle:
+            handle.write(f"{stamp} {message}\n")
+
+    def say(self, message: str) -> None:
+        self.log(message)
+        if self.stream is not None:
+            self.stream.write(message + "\n")
+            self.stream.flush()
+
+    # -- checkpoint ----------------------------------------------------------------
+    def save_checkpoint(self, ck: dict[str, Any]) -> None:
+        arrays: dict[str, Any] = {}
+        state = ck["state"]
+        n_exc = self.cfg["network.n_exc"]
+        arrays["weights"] = state["input_to_exc.w"].reshape(self.n_input, n_exc)
+        arrays["delays"] = state["input_to_exc.delay"].reshape(self.n_input, n_exc)
+        arrays["theta"] = state["exc.theta"]
+        for key in STATE_KEYS:
+            if key not in ("input_to_exc.w", "exc.theta"):
+                arrays[f"state/{key}"] = state[key]
+        arrays["phase"] = np.str_(ck["phase"])
+        arrays.update(ck["train_position"].to_arrays("train/"))
+        for name in ("label", "test"):
+            if ck.get(f"{name}_position") is not None:
+                arrays.update(ck[f"{name}_position"].to_arrays(f"{name}/"))
+                arrays[f"{name}/counts"] = ck[f"{name}_counts"]
+                for key, value in ck[f"{name}_state"].items():
+                    arrays[f"{name}/state/{key}"] = value
+        if ck.get("assignments") is not None:
+            arrays["assignments"] = ck["assignments"]
+        arrays["train_accuracy"] = np.asarray(ck["train_accuracy"], dtype=float).reshape(-1, 2)
+        arrays["train_block_counts"] = ck["train_block"][0]
+        arrays["train_block_labels"] = ck["train_block"][1]
+        arrays["train_block_labeller"] = ck["train_block"][2]
+        arrays["meta"] = np.str_(
+            json.dumps(
+                {
+                    "n_input": self.n_input,
+                    "image_shape": list(self.data.dataset.image_shape),
+                    "dataset": self.data.dataset.name,
+                    "versions": versions(),
+                }
+            )
+        )
+        atomic_save_npz(self.run_dir / CHECKPOINT, arrays)
+
+    def fresh_checkpoint(self) -> dict[str, Any]:
+        rng = np.random.default_rng(self.cfg["seed"])
+        n_exc = self.cfg["network.n_exc"]
+        return {
+            "state": initial_state(self.cfg, self.n_input, rng),
+            "phase": "train",
+            "train_position": PassPosition.start(self.cfg),
+            "train_accuracy": [],
+            "train_block": _empty_block(n_exc),
+        }
+
+    # -- the phases ----------------------------------------------------------------
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            start = time.perf_counter()
+            self.say(
+                f"building the network ({self.cfg['device']}, {self.cfg['network.n_exc']} neurons)"
+            )
+            self.engine = make_engine(self.cfg, self.n_input)
+            self.say(f"network ready in {time.perf_counter() - start:.1f} s")
+        return self.engine
+
+    def run(self, ck: dict[str, Any]) -> dict[str, Any]:
+        """Run (or continue) every phase that is not done yet and write the metrics."""
+        try:
+            if ck["phase"] == "train":
+                ck = self._train(ck)
+            if ck["phase"] in ("label", "test"):
+                ck = self._evaluate_passes(ck)
+            return self.write_metrics(ck)
+        finally:
+            if self.engine is not None:
+                self.engine.close()
+                self.engine = None
+
+    def _train(self, ck: dict[str, Any]) -> dict[str, Any]:
+        cfg = self.cfg
+        n_train = self.data.n_train
+        every = cfg["train.checkpoint_every"]
+        snap_every = cfg["train.snapshot_every"]
+        acc_every = cfg["train.accuracy_every"]
+        labels_all = self.data.dataset.train_labels
+        n_classes = self.data.dataset.n_classes
+        progress = Progress(self.stream, "train", n_train, self.log)
+        engine = self._engine()
+        position: PassPosition = ck["train_position"]
+        if position.done:
+            self.say(f"resuming training at example {position.done}")
+        block = list(ck["train_block"])
+
+        def on_chunk(pos: PassPosition, state, counts) -> None:
+            first = pos.done - counts.shape[0]
+            if acc_every:
+                labels = labels_all[(first + np.arange(counts.shape[0])) % labels_all.shape[0]]
+                _update_running_accuracy(
+                    block, counts, labels, acc_every, ck["train_accuracy"], first, n_classes
+                )
+            ck["state"] = state
+            if (
+                snap_every
+                and (pos.done // snap_every) > (first // snap_every)
+                or pos.done >= n_train
+            ):
+                if snap_every:
+                    self._snapshot(state, pos.done)
+            if pos.done // every > first // every or pos.done >= n_train:
+                ck["phase"] = "label" if pos.done >= n_train else "train"
+                ck["train_block"] = tuple(block)
+                self.save_checkpoint(ck)
+            progress.update(pos)
+
+        if position.done == 0 and snap_every:
+            self._snapshot(ck["state"], 0)
+        ck["state"], _, position = run_pass(
+            engine,
+            ck["state"],
+            self.data.train,
+            n_train,
+            learning=True,
+            seed=cfg["seed"],
+            stream=STREAMS["train"],
+            position=position,
+            on_chunk=on_chunk,
+            record_counts=False,
+        )
+        ck["train_position"] = position
+        ck["train_block"] = tuple(block)
+        ck["phase"] = "label"
+        self.save_checkpoint(ck)
+        progress.update(position, final=True)
+        return ck
+
+    def _snapshot(self, state, done: int) -> None:
+        n_exc = self.cfg["network.n_exc"]
+        atomic_save_npz(
+            self.run_dir / "snapshots" / f"weights_{done:09d}.npz",
+            {
+                "weights": state["input_to_exc.w"].reshape(self.n_input, n_exc).astype(np.float32),
+                "theta": state["exc.theta"],
+                "examples": np.int64(done),
+            },
+        )
+
+    def _evaluate_passes(self, ck: dict[str, Any]) -> dict[str, Any]:
+        data = self.data
+        for name, images in (("label", data.label_images), ("test", data.test_images)):
+            if PHASES.index(ck["phase"]) > PHASES.index(name):
+                continue
+            ck["phase"] = name
+            ck = self._frozen_pass(ck, name, images)
+            counts = ck[f"{name}_counts"]
+            labels = data.label_labels if name == "label" else data.test_labels
+            atomic_save_npz(
+                self.run_dir / f"{name}_counts.npz", {"counts": counts, "labels": labels}
+            )
+            if name == "label":
+                labeller = NeuronLabeller(n_classes=data.dataset.n_classes).fit(counts, labels)
+                ck["assignments"] = labeller.assignments_
+            ck["phase"] = "test" if name == "label" else "done"
+            self.save_checkpoint(ck)
+        return ck
+
+    def _frozen_pass(self, ck: dict[str, Any], name: str, images: np.ndarray) -> dict[str, Any]:
+        cfg = self.cfg
+        n_total = images.shape[0]
+        every = cfg["train.checkpoint_every"]
+        position = ck.get(f"{name}_position") or PassPosition.start(cfg)
+        counts_so_far = ck.get(f"{name}_counts")
+        if counts_so_far is None:
+            counts_so_far = np.zeros((0, cfg["network.n_exc"]), dtype=np.int64)
+        # A frozen pass starts from the trained state; only the fast variables move.
+        state = dict(ck["state"])
+        state.update(ck.get(f"{name}_state") or {})
+        if position.done:
+            self.say(f"resuming the {name} pass at example {position.done}")
+        progress = Progress(self.stream, name, n_total, self.log)
+        engine = self._engine()
+        pieces = [counts_so_far]
+
+        def on_chunk(pos: PassPosition, new_state, counts) -> None:
+            pieces.append(counts)
+            first = pos.done - counts.shape[0]
+            if pos.done // every > first // every and pos.done < n_total:
+                ck[f"{name}_position"] = pos
+                ck[f"{name}_counts"] = np.concatenate(pieces)
+                ck[f"{name}_state"] = _fast_state(new_state)
+                self.save_checkpoint(ck)
+            progress.update(pos)
+
+        new_state, _, position = run_pass(
+            engine,
+            state,
+            images,
+            n_total,
+            learning=False,
+            seed=cfg["seed"],
+            stream=STREAMS[name],
+            position=position,
+            on_chunk=on_chunk,
+            record_counts=False,
+        )
+        progress.update(position, final=True)
+        ck[f"{name}_position"] = position
+        ck[f"{name}_counts"] = np.concatenate(pieces)
+        ck[f"{name}_state"] = _fast_state(new_state)
+        return ck
+
+    # -- results -------------------------------------------------------------------
+    def write_metrics(self, ck: dict[str, Any]) -> dict[str, Any]:
+        cfg = self.cfg
+        data = self.data
+        metrics, labeller = evaluate_with_labeller(
+            ck["label_counts"],
+            data.label_labels,
+            ck["test_counts"],
+            data.test_labels,
+            n_classes=data.dataset.n_classes,
+        )
+        train = ck["train_position"].stats
+        metrics.update(
+            {
+                "dataset": data.dataset.name,
+                "n_exc": cfg["network.n_exc"],
+                "n_train": int(ck["train_position"].done),
+                "seed": cfg["seed"],
+                "device": cfg["device"],
+                "versions": versions(),
+                "train_examples_per_second": _ratio(train.examples, train.wall_seconds),
+                "train_presentations_per_second": _ratio(train.presentations, train.wall_seconds),
+                "train_wall_seconds": train.wall_seconds,
+                "train_sim_seconds": train.sim_seconds,
+                "train_presentations": train.presentations,
+                "train_retries": train.retries,
+                "train_gave_up": train.gave_up,
+                "train_spikes_per_example": _ratio(train.exc_spikes_window, train.examples),
+                "running_accuracy": [
+                    {"examples": int(n), "accuracy": float(a)} for n, a in ck["train_accuracy"]
+                ],
+            }
+        )
+        for name in ("label", "test"):
+            s = ck[f"{name}_position"].stats
+            metrics[f"{name}_examples_per_second"] = _ratio(s.examples, s.wall_seconds)
+            metrics[f"{name}_presentations"] = s.presentations
+            metrics[f"{name}_retries"] = s.retries
+            metrics[f"{name}_gave_up"] = s.gave_up
+            metrics[f"{name}_spikes_per_example"] = _ratio(s.exc_spikes_window, s.examples)
+        if self.engine is not None:
+            metrics["setup_seconds"] = self.engine.setup_seconds
+        atomic_write_json(self.run_dir / "metrics.json", metrics)
+        self.say(
+            f"test accuracy {100 * metrics['accuracy']:.2f} % "
+            f"(proportion weighting {100 * metrics['accuracy_proportion']:.2f} %), "
+            f"{metrics['n_test']} test examples, labels from {metrics['n_label']} training examples"
+        )
+        metrics["neurons_per_class"] = np.bincount(
+            labeller.assignments_[labeller.assignments_ >= 0], minlength=data.dataset.n_classes
+        ).tolist()
+        return metrics
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else 0.0
+
+
+def _fast_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The part of the state that changes while the network is frozen."""
+    return {k: v for k, v in state.items() if k not in ("input_to_exc.w", "input_to_exc.delay")}
+
+
+def _empty_block(n_exc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.zeros((0, n_exc), dtype=np.int64), np.zeros(0, dtype=np.int64), np.full(n_exc, -2)
+
+
+def _update_running_accuracy(block, counts, labels, size, history, first, n_classes) -> None:
+    """The paper's Fig. 2C: label neurons on one block of training examples, score the next.
+
+    ``block`` is ``[counts, labels, assignments]``: the counts and labels of
+    the block being filled (which started at example ``first - len(counts)``)
+    and the assignments made from the previous complete block (first entry
+    -2 while there is none). Each scored block appends
+    ``(examples seen at its end, accuracy)`` to ``history``.
+    """
+    start = first - block[0].shape[0]
+    block_counts = np.concatenate([block[0], counts])
+    block_labels = np.concatenate([block[1], labels])
+    while block_counts.shape[0] >= size:
+        end = start + size
+        now_counts, now_labels = block_counts[:size], block_labels[:size]
+        if block[2].size and block[2][0] != -2:
+            predicted = all_activity(now_counts, block[2], n_classes)
+            history.append((end, float(np.mean(predicted == now_labels))))
+        block[2] = assign_labels(now_counts, now_labels, n_classes)[0]
+        block_counts, block_labels = block_counts[size:], block_labels[size:]
+        start = end
+    block[0], block[1] = block_counts, block_labels
+
+
+# -- entry points ----------------------------------------------------------------------
+def _default_out(cfg_path: str | Path | None) -> Path:
+    stem = Path(cfg_path).stem if cfg_path else "run"
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("results") / f"{stem}-{stamp}"
+
+
+def run_experiment(
+    config: str | Path | None,
+    overrides: list[str] | tuple[str, ...] = (),
+    out: str | Path | None = None,
+    stream: TextIO | None = sys.stderr,
+) -> tuple[dict[str, Any], Path]:
+    """Train, label and test as ``config`` says; return the metrics and the results folder.
+
+    The configuration and the data set are checked before anything is written,
+    so bad input leaves no results folder behind.
+    """
+    cfg = load_config(config, overrides)
+    run_dir = Path(out) if out is not None else _default_out(config)
+    if (run_dir / CHECKPOINT).exists() or (run_dir / "config.toml").exists():
+        raise CheckpointError(
+            f"{run_dir} already holds a run; use 'stdp resume {run_dir}' or another --out"
+        )
+    exp = Experiment(cfg, run_dir, stream)  # loads and checks the data set
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / "config.toml", cfg.to_toml())
+    exp.say(f"results folder: {run_dir}")
+    metrics = exp.run(exp.fresh_checkpoint())
+    return metrics, run_dir
+
+
+def load_checkpoint(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
+    """Read a results folder's configuration and checkpoint."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.toml").exists():
+        raise CheckpointError(f"{run_dir}: no config.toml; not a results folder")
+    cfg = load_config(run_dir / "config.toml")
+    path = run_dir / CHECKPOINT
+    if not path.exists():
+        raise CheckpointError(f"{path}: no checkpoint yet; start the run again with 'stdp run'")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError) as err:
+        raise CheckpointError(f"{path}: cannot read the checkpoint ({err})") from None
+    try:
+        meta = json.loads(str(arrays["meta"]))
+        n_input = int(meta["n_input"])
+        state = {key[len("state/") :]: arrays[key] for key in arrays if key.startswith("state/")}
+        state["input_to_exc.w"] = arrays["weights"].reshape(-1)
+        state["input_to_exc.delay"] = arrays["delays"].reshape(-1)
+        state["exc.theta"] = arrays["theta"]
+        if arrays["weights"].shape != (n_input, cfg["network.n_exc"]):
+            raise CheckpointError(
+                f"{path}: weights have shape {arrays['weights'].shape}, expected "
+                f"({n_input}, {cfg['network.n_exc']}) from config.toml"
+            )
+        ck: dict[str, Any] = {
+            "state": state,
+            "phase": str(arrays["phase"]),
+            "train_position": PassPosition.from_arrays(arrays, "train/"),
+            "train_accuracy": [tuple(row) for row in arrays["train_accuracy"]],
+            "train_block": [
+                arrays["train_block_counts"],
+                arrays["train_block_labels"],
+                arrays["train_block_labeller"],
+            ],
+            "assignments": arrays.get("assignments"),
+        }
+        for name in ("label", "test"):
+            if f"{name}/done" in arrays:
+                ck[f"{name}_position"] = PassPosition.from_arrays(arrays, f"{name}/")
+                ck[f"{name}_counts"] = arrays[f"{name}/counts"]
+                prefix = f"{name}/state/"
+                ck[f"{name}_state"] = {
+                    k[len(prefix) :]: arrays[k] for k in arrays if k.startswith(prefix)
+                }
+    except KeyError as err:
+        raise CheckpointError(f"{path}: checkpoint is missing {err}") from None
+    missing = [k for k in STATE_KEYS if k not in state]
+    if missing:
+        raise CheckpointError(f"{path}: checkpoint is missing state {', '.join(missing)}")
+    if ck["phase"] not in PHASES:
+        raise CheckpointError(f"{path}: unknown phase {ck['phase']!r}")
+    return cfg, ck
+
+
+def resume_experiment(run_dir: str | Path, stream: TextIO | None = sys.stderr) -> dict[str, Any]:
+    """Finish an interrupted run from its last checkpoint."""
+    cfg, ck = load_checkpoint(run_dir)
+    exp = Experiment(cfg, Path(run_dir), stream)
+    if ck["phase"] == "done":
+        exp.say("the run is already complete; recomputing the metrics")
+    return exp.run(ck)
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    stream: TextIO | None = sys.stderr,
+) -> dict[str, Any]:
+    """Label and test again from the trained checkpoint (optionally with other label/test sizes)."""
+    cfg, ck = load_checkpoint(run_dir)
+    if PHASES.index(ck["phase"]) < PHASES.index("label"):
+        raise CheckpointError(f"{run_dir}: training is not finished; use 'stdp resume {run_dir}'")
+    for text in overrides:
+        if not text.split("=", 1)[0].strip().startswith(("label.", "test.")):
+            raise ConfigError(f"--set {text!r}: evaluate only accepts label.* and test.* keys")
+    cfg = load_config(Path(run_dir) / "config.toml", overrides)
+    exp = Experiment(cfg, Path(run_dir), stream)
+    for name in ("label", "test"):
+        for suffix in ("position", "counts", "state"):
+            ck.pop(f"{name}_{suffix}", None)
+    ck["phase"] = "label"
+    exp.say("labelling and testing again from the trained checkpoint")
+    metrics = exp.run(ck)
+    if overrides:
+        atomic_write_text(Path(run_dir) / "config.toml", cfg.to_toml())
+    return metrics
