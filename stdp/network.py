@@ -101,6 +101,141 @@ def _neuron_namespace(cfg: Config, section: str) -> dict:
     return {key: cfg[f"{section}.{key}"] for key in keys}
 
 
+def controller_group(cfg: Config, clock: brian2.Clock) -> NeuronGroup:
+    """The one-"neuron" group that runs the presentation protocol (`CONTROLLER_CYCLE`)."""
+    controller = NeuronGroup(
+        1,
+        eq.CONTROLLER_EQUATIONS,
+        clock=clock,
+        name="controller",
+        namespace={
+            "min_spikes": cfg["encoding.min_spikes"],
+            "max_retries": cfg["encoding.max_retries"],
+            "cumulative": int(cfg["encoding.retry_count"] == "cumulative"),
+            "max_rate": cfg["encoding.max_rate"],
+            "retry_rate_step": cfg["encoding.retry_rate_step"],
+        },
+    )
+    controller.run_regularly(
+        eq.CONTROLLER_CYCLE, dt=cycle_duration(cfg), when="start", order=0, name="controller_cycle"
+    )
+    return controller
+
+
+def input_group(
+    cfg: Config, n_input: int, controller: NeuronGroup, stim: TimedArray, clock: brian2.Clock
+) -> NeuronGroup:
+    """Poisson input neurons reading their rates from ``stim`` and the controller's state."""
+    inp = NeuronGroup(
+        n_input,
+        eq.INPUT_EQUATIONS,
+        threshold=eq.INPUT_THRESHOLD,
+        reset=eq.INPUT_RESET.format(trace="=" if cfg["stdp.trace_update"] == "set" else "+="),
+        method="exact",
+        clock=clock,
+        name="input",
+        namespace={
+            "stim": stim,
+            "t_present": cfg["protocol.presentation"],
+            "tau_pre": cfg["stdp.tau_pre"],
+        },
+    )
+    zeros = np.zeros(n_input, dtype=int)
+    inp.k = linked_var(controller, "k", index=zeros)
+    inp.t_start = linked_var(controller, "t_start", index=zeros)
+    inp.max_rate_now = linked_var(controller, "max_rate_now", index=zeros)
+    return inp
+
+
+def excitatory_group(
+    cfg: Config,
+    n_exc: int,
+    clock: brian2.Clock,
+    n_input: int = 784,
+    *,
+    controller: NeuronGroup | None = None,
+    threshold: str | None = None,
+) -> NeuronGroup:
+    """Excitatory neurons with adaptive threshold and STDP traces.
+
+    With a ``controller``, ``learning_now`` is linked to the controller's flag
+    and copied into ``learning`` at the start of every cycle (synapses cannot
+    read a linked variable of their target). Without one, ``learning_now`` is
+    a plain variable and ``learning`` is set directly (for isolated tests and
+    teaching). ``threshold`` replaces the threshold condition.
+    """
+    namespace = _neuron_namespace(cfg, "exc")
+    namespace.update(
+        theta_offset=cfg["exc.theta_offset"],
+        theta_plus=cfg["exc.theta_plus"],
+        tau_theta=cfg["exc.tau_theta"],
+        tau_post1=cfg["stdp.tau_post1"],
+        tau_post2=cfg["stdp.tau_post2"],
+        spike_block=cfg["exc.spike_block"],
+        norm_total=norm_total(cfg, n_input),
+    )
+    model = eq.excitatory_equations(cfg["exc.clamp_refractory"])
+    if controller is None:
+        model = model.replace("learning_now : 1 (linked)", "learning_now : 1")
+    exc = NeuronGroup(
+        n_exc,
+        model,
+        threshold=threshold or eq.excitatory_threshold(float(cfg["exc.spike_block"]) > 0),
+        reset=eq.excitatory_reset(cfg["stdp.trace_update"]),
+        refractory=cfg["exc.refractory"],
+        method=cfg["network.method"],
+        clock=clock,
+        name="exc",
+        namespace=namespace,
+    )
+    if controller is not None:
+        exc.learning_now = linked_var(controller, "learning_now", index=np.zeros(n_exc, dtype=int))
+        exc.run_regularly(
+            eq.LEARNING_SWITCH,
+            dt=cycle_duration(cfg),
+            when="start",
+            order=1,
+            name="learning_switch",
+        )
+    return exc
+
+
+def inhibitory_group(cfg: Config, n_inh: int, clock: brian2.Clock) -> NeuronGroup:
+    """Inhibitory neurons (fixed threshold)."""
+    return NeuronGroup(
+        n_inh,
+        eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
+        threshold=eq.INH_THRESHOLD,
+        reset=eq.INH_RESET,
+        refractory=cfg["inh.refractory"],
+        method=cfg["network.method"],
+        clock=clock,
+        name="inh",
+        namespace=_neuron_namespace(cfg, "inh"),
+    )
+
+
+def stdp_synapses(
+    cfg: Config, source: NeuronGroup, target: NeuronGroup, clock: brian2.Clock, n_input: int
+) -> Synapses:
+    """The plastic input -> excitatory synapses (not yet connected)."""
+    return Synapses(
+        source,
+        target,
+        model=eq.STDP_MODEL,
+        on_pre=eq.STDP_ON_PRE,
+        on_post=eq.STDP_ON_POST,
+        clock=clock,
+        name="input_to_exc",
+        namespace={
+            "nu_pre": cfg["stdp.nu_pre"],
+            "nu_post": cfg["stdp.nu_post"],
+            "w_max": cfg["stdp.w_max"],
+            "norm_total": norm_total(cfg, n_input),
+        },
+    )
+
+
 def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) -> BuiltNetwork:
     """Create the network for ``n_input`` pixels and ``cfg["network.n_exc"]`` neurons.
 
@@ -122,102 +257,15 @@ def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) ->
     """
     n_exc = cfg["network.n_exc"]
     chunk_cycles = chunk_cycles or cfg["engine.chunk_cycles"]
-    dt = cfg["network.dt"]
-    method = cfg["network.method"]
     cycle = cycle_duration(cfg)
-    trace = cfg["stdp.trace_update"]
-    clock = brian2.Clock(dt=dt, name="clock")
-
+    clock = brian2.Clock(dt=cfg["network.dt"], name="clock")
     stim = TimedArray(np.zeros((chunk_cycles, n_input)), dt=1 * second, name="stim")
 
-    controller = NeuronGroup(
-        1,
-        eq.CONTROLLER_EQUATIONS,
-        clock=clock,
-        name="controller",
-        namespace={
-            "min_spikes": cfg["encoding.min_spikes"],
-            "max_retries": cfg["encoding.max_retries"],
-            "cumulative": int(cfg["encoding.retry_count"] == "cumulative"),
-            "max_rate": cfg["encoding.max_rate"],
-            "retry_rate_step": cfg["encoding.retry_rate_step"],
-        },
-    )
-    controller.run_regularly(
-        eq.CONTROLLER_CYCLE, dt=cycle, when="start", order=0, name="controller_cycle"
-    )
-
-    inp = NeuronGroup(
-        n_input,
-        eq.INPUT_EQUATIONS,
-        threshold=eq.INPUT_THRESHOLD,
-        reset=eq.INPUT_RESET.format(trace="=" if trace == "set" else "+="),
-        method="exact",
-        clock=clock,
-        name="input",
-        namespace={
-            "stim": stim,
-            "t_present": cfg["protocol.presentation"],
-            "tau_pre": cfg["stdp.tau_pre"],
-        },
-    )
-    zeros = np.zeros(n_input, dtype=int)
-    inp.k = linked_var(controller, "k", index=zeros)
-    inp.t_start = linked_var(controller, "t_start", index=zeros)
-    inp.max_rate_now = linked_var(controller, "max_rate_now", index=zeros)
-
-    exc_ns = _neuron_namespace(cfg, "exc")
-    exc_ns.update(
-        theta_offset=cfg["exc.theta_offset"],
-        theta_plus=cfg["exc.theta_plus"],
-        tau_theta=cfg["exc.tau_theta"],
-        tau_post1=cfg["stdp.tau_post1"],
-        tau_post2=cfg["stdp.tau_post2"],
-        spike_block=cfg["exc.spike_block"],
-        norm_total=norm_total(cfg, n_input),
-    )
-    exc = NeuronGroup(
-        n_exc,
-        eq.excitatory_equations(cfg["exc.clamp_refractory"]),
-        threshold=eq.excitatory_threshold(float(cfg["exc.spike_block"]) > 0),
-        reset=eq.excitatory_reset(trace),
-        refractory=cfg["exc.refractory"],
-        method=method,
-        clock=clock,
-        name="exc",
-        namespace=exc_ns,
-    )
-    exc.learning_now = linked_var(controller, "learning_now", index=np.zeros(n_exc, dtype=int))
-    # Synapses cannot read a linked variable of their target, so copy it.
-    exc.run_regularly(eq.LEARNING_SWITCH, dt=cycle, when="start", order=1, name="learning_switch")
-
-    inh = NeuronGroup(
-        n_exc,
-        eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
-        threshold=eq.INH_THRESHOLD,
-        reset=eq.INH_RESET,
-        refractory=cfg["inh.refractory"],
-        method=method,
-        clock=clock,
-        name="inh",
-        namespace=_neuron_namespace(cfg, "inh"),
-    )
-
-    input_to_exc = Synapses(
-        inp,
-        exc,
-        model=eq.STDP_MODEL,
-        on_pre=eq.STDP_ON_PRE,
-        on_post=eq.STDP_ON_POST,
-        clock=clock,
-        name="input_to_exc",
-        namespace={
-            "nu_pre": cfg["stdp.nu_pre"],
-            "nu_post": cfg["stdp.nu_post"],
-            "w_max": cfg["stdp.w_max"],
-            "norm_total": norm_total(cfg, n_input),
-        },
-    )
+    controller = controller_group(cfg, clock)
+    inp = input_group(cfg, n_input, controller, stim, clock)
+    exc = excitatory_group(cfg, n_exc, clock, n_input, controller=controller)
+    inh = inhibitory_group(cfg, n_exc, clock)
+    input_to_exc = stdp_synapses(cfg, inp, exc, clock, n_input)
     input_to_exc.connect()  # i-major order: synapse index = i * n_exc + j
     exc_to_inh = Synapses(
         exc,

@@ -1,0 +1,44 @@
+"""Shared fixtures: a private cache folder and a small, fast configuration."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Keep compiled networks of the test session out of the user's cache.
+
+    Set ``STDP_TEST_CACHE`` to reuse builds between test sessions.
+    """
+    root = os.environ.get("STDP_TEST_CACHE") or str(tmp_path_factory.mktemp("stdp-cache"))
+    old = os.environ.get("STDP_CACHE_DIR")
+    os.environ["STDP_CACHE_DIR"] = root
+    from brian2 import prefs
+
+    prefs.logging.file_log = False
+    prefs.logging.save_script = False
+    yield Path(root)
+    if old is None:
+        os.environ.pop("STDP_CACHE_DIR", None)
+    else:
+        os.environ["STDP_CACHE_DIR"] = old
+
+
+#: A small digits configuration shared by the end-to-end tests (one compiled build).
+SMALL = [
+    "dataset.name=digits",
+    "network.n_exc=20",
+    "normalization.total=12.0",
+    "encoding.max_rate=255 Hz",
+    "encoding.retry_rate_step=127.5 Hz",
+    "train.n_examples=120",
+    "train.checkpoint_every=40",
+    "train.accuracy_every=40",
+    "label.n_examples=120",
+    "test.n_examples=60",
+    "engine.chunk_cycles=20",
+]

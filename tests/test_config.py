@@ -1,0 +1,93 @@
+"""Configuration: units are parsed and checked, unknown keys rejected, round trips exact."""
+
+from __future__ import annotations
+
+import brian2
+import pytest
+from brian2 import Hz, ms, mV
+
+from stdp.config import SCHEMA, load_config, parse_quantity
+from stdp.errors import ConfigError
+
+
+def test_quantities_parse_with_units():
+    assert parse_quantity("350 ms", ms) == 350 * ms
+    assert parse_quantity("-65 mV", mV) == -65 * mV
+    assert parse_quantity("1e7 ms", ms) == 1e4 * brian2.second
+    assert float(parse_quantity("0.35 s", ms) / ms) == pytest.approx(350)
+    assert parse_quantity("63.75Hz", Hz) == 63.75 * Hz
+    assert parse_quantity(0, ms) == 0 * ms
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("100 mV", "is a voltage but a time"),
+        ("100", "bare number"),
+        ("fast", "cannot read"),
+        ("3 parsecs", "unknown unit"),
+    ],
+)
+def test_wrong_units_name_the_key(text, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(None, [f"exc.tau_m={text}"])
+    assert str(info.value).startswith("exc.tau_m")
+
+
+def test_unknown_key_is_reported_with_a_suggestion(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[exc]\ntau_mm = "10 ms"\n')
+    with pytest.raises(ConfigError, match=r"unknown configuration key 'exc.tau_mm'.*exc.tau_m"):
+        load_config(path)
+
+
+def test_wrong_types_are_rejected():
+    with pytest.raises(ConfigError, match="network.n_exc: expected an integer"):
+        load_config(None, ["network.n_exc=1.5"])
+    with pytest.raises(ConfigError, match="device: 'gpu' is not one of"):
+        load_config(None, ["device=gpu"])
+    with pytest.raises(ConfigError, match="exc.clamp_refractory: expected true or false"):
+        load_config(None, ["exc.clamp_refractory=1"])
+
+
+def test_rest_must_cover_the_longest_delay():
+    with pytest.raises(ConfigError, match="protocol.rest"):
+        load_config(None, ["protocol.rest=5 ms"])
+
+
+def test_presentation_must_be_whole_time_steps():
+    with pytest.raises(ConfigError, match="whole number of time steps"):
+        load_config(None, ["protocol.presentation=350.2 ms"])
+
+
+def test_defaults_are_the_original_400_neuron_values():
+    cfg = load_config(None)
+    assert cfg["network.n_exc"] == 400
+    assert cfg["network.dt"] == 0.5 * ms
+    assert cfg["exc.theta_plus"] == 0.05 * mV
+    assert cfg["exc.refractory"] == 5 * ms
+    assert cfg["network.w_exc_inh"] == 10.4
+    assert cfg["network.w_inh_exc"] == 17.0
+    assert cfg["stdp.nu_pre"] == 1e-4 and cfg["stdp.nu_post"] == 1e-2
+    assert cfg["encoding.max_rate"] == 63.75 * Hz
+
+
+def test_resolved_config_round_trips_through_toml(tmp_path):
+    cfg = load_config(None, ["network.n_exc=100", "exc.theta_plus=0.0123 mV", "train.n_examples=7"])
+    path = tmp_path / "config.toml"
+    path.write_text(cfg.to_toml())
+    again = load_config(path)
+    assert again == cfg
+    assert again["exc.theta_plus"] == 0.0123 * mV
+    # every schema key is written
+    assert set(again.flat()) == set(cfg.flat())
+    assert "tau_theta" in SCHEMA["exc"]
+
+
+def test_missing_file_and_bad_toml(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[exc\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
