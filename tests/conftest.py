@@ -35,6 +35,7 @@ SMALL = [
     "normalization.total=12.0",
     "encoding.max_rate=255 Hz",
     "encoding.retry_rate_step=127.5 Hz",
+    "encoding.max_retries=3",
     "train.n_examples=120",
     "train.checkpoint_every=40",
     "train.accuracy_every=40",

@@ -1,0 +1,187 @@
+"""The compiled engine end to end: protocol, frozen passes, checkpoints, resume.
+
+All tests here share one small configuration (`conftest.SMALL`), so the
+network is compiled once per test session.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from stdp import experiment
+from stdp.config import load_config
+from stdp.encoding import encode_images
+from stdp.engine import StandaloneEngine, chunk_seed
+from stdp.network import initial_state
+from stdp.training import PassPosition, run_pass
+
+from .conftest import SMALL
+
+
+@pytest.fixture(scope="module")
+def engine():
+    cfg = load_config(None, SMALL)
+    eng = StandaloneEngine(cfg, n_input=64)
+    yield eng
+    eng.close()
+
+
+def _digits():
+    from stdp.datasets import load_dataset
+
+    return load_dataset("digits")
+
+
+def test_frozen_chunk_keeps_weights_and_theta(engine):
+    cfg = engine.cfg
+    state = initial_state(cfg, 64, np.random.default_rng(0))
+    images = encode_images(_digits().train_images[:20])
+    result = engine.run_chunk(
+        state, images, k_start=-1, nspk=5, retries=0, learning=False, seed=chunk_seed(0, 0)
+    )
+    np.testing.assert_array_equal(result.state["input_to_exc.w"], state["input_to_exc.w"])
+    np.testing.assert_array_equal(result.state["exc.theta"], state["exc.theta"])
+    assert result.window_counts.sum() > 0  # the network did respond
+    learned = engine.run_chunk(
+        state, images, k_start=-1, nspk=5, retries=0, learning=True, seed=chunk_seed(0, 0)
+    )
+    assert not np.array_equal(learned.state["input_to_exc.w"], state["input_to_exc.w"])
+    assert np.all(learned.state["input_to_exc.w"] >= 0)
+    assert np.all(learned.state["input_to_exc.w"] <= cfg["stdp.w_max"])
+
+
+def test_weight_sums_are_tracked_exactly(engine):
+    state = initial_state(engine.cfg, 64, np.random.default_rng(1))
+    images = encode_images(_digits().train_images[:20])
+    result = engine.run_chunk(
+        state, images, k_start=-1, nspk=5, retries=0, learning=True, seed=chunk_seed(1, 0)
+    )
+    true_sums = result.state["input_to_exc.w"].reshape(64, -1).sum(axis=0)
+    np.testing.assert_allclose(result.state["exc.wsum"], true_sums, rtol=1e-10)
+
+
+def test_same_seed_same_result_other_seed_other_result(engine):
+    state = initial_state(engine.cfg, 64, np.random.default_rng(2))
+    images = encode_images(_digits().train_images[:20])
+
+    def run(seed):
+        return engine.run_chunk(
+            state, images, k_start=-1, nspk=5, retries=0, learning=True, seed=seed
+        ).state["input_to_exc.w"]
+
+    np.testing.assert_array_equal(run(11), run(11))
+    assert not np.array_equal(run(11), run(12))
+
+
+def test_silent_examples_are_retried_up_to_the_bound(engine):
+    """Blank images evoke no spike: each is shown 1 + max_retries times, then given up."""
+    cfg = engine.cfg
+    max_retries = cfg["encoding.max_retries"]
+    state = initial_state(cfg, 64, np.random.default_rng(3))
+    blank = np.zeros((5, 64))
+    result = engine.run_chunk(
+        state, blank, k_start=-1, nspk=5, retries=0, learning=True, seed=chunk_seed(3, 0)
+    )
+    per_example = max_retries + 1
+    n_full = cfg["engine.chunk_cycles"] // per_example
+    expected_k = np.repeat(np.arange(n_full + 1), per_example)[: cfg["engine.chunk_cycles"]]
+    np.testing.assert_array_equal(result.cycle_k, expected_k)
+    np.testing.assert_array_equal(result.cycle_retries, np.arange(expected_k.size) % per_example)
+    assert result.n_input_spikes == 0
+
+
+def test_a_pass_continues_across_chunks_without_losing_examples(engine):
+    cfg = engine.cfg
+    state = initial_state(cfg, 64, np.random.default_rng(4))
+    images = encode_images(_digits().train_images[:50])
+    n = 70  # more than the images (cycles through them) and than 3 chunks of 20 cycles
+    seen = []
+
+    def on_chunk(position, new_state, counts):
+        seen.append((position.done, counts.shape[0]))
+
+    final_state, counts, position = run_pass(
+        engine,
+        state,
+        images,
+        n,
+        learning=True,
+        seed=5,
+        stream=0,
+        position=PassPosition.start(cfg),
+        on_chunk=on_chunk,
+    )
+    assert position.done == n
+    assert counts.shape == (n, cfg["network.n_exc"])
+    assert sum(c for _, c in seen) == n
+    assert position.stats.presentations == n + position.stats.retries
+    assert position.chunk == len(seen) >= 4
+
+
+def test_end_to_end_run_writes_every_result(tmp_path):
+    metrics, run_dir = experiment.run_experiment(None, SMALL, out=tmp_path / "run", stream=None)
+    for name in ("config.toml", "checkpoint.npz", "metrics.json", "log.txt"):
+        assert (run_dir / name).is_file(), name
+    saved = json.loads((run_dir / "metrics.json").read_text())
+    for key in (
+        "accuracy",
+        "accuracy_proportion",
+        "n_train",
+        "n_label",
+        "n_test",
+        "train_examples_per_second",
+        "seed",
+        "versions",
+    ):
+        assert key in saved, key
+    assert saved["n_train"] == 120 and saved["n_label"] == 120 and saved["n_test"] == 60
+    assert saved["accuracy"] == metrics["accuracy"]
+    # 20 neurons, 120 training examples: well above chance (10 %) on 10 classes
+    assert saved["accuracy"] > 0.3
+    with np.load(run_dir / "checkpoint.npz", allow_pickle=False) as ck:
+        assert ck["weights"].shape == (64, 20)
+        assert ck["theta"].shape == (20,)
+        assert ck["assignments"].shape == (20,)
+        assert str(ck["phase"]) == "done"
+        # theta grew while learning (spikes add theta_plus)
+        assert ck["theta"].max() > 0.02
+    with np.load(run_dir / "test_counts.npz") as tc:
+        assert tc["counts"].shape == (60, 20)
+    # running accuracy over blocks of 40 examples: the 2nd and 3rd blocks are scored
+    assert [entry["examples"] for entry in saved["running_accuracy"]] == [80, 120]
+    # evaluating again from the checkpoint reproduces the test accuracy exactly
+    again = experiment.evaluate_run(run_dir, stream=None)
+    assert again["accuracy"] == metrics["accuracy"]
+
+
+def test_killed_run_resumes_bit_for_bit(tmp_path, monkeypatch):
+    straight, straight_dir = experiment.run_experiment(
+        None, SMALL, out=tmp_path / "straight", stream=None
+    )
+    original = experiment.Experiment.save_checkpoint
+    calls = {"n": 0}
+
+    def save_then_die(self, ck):
+        original(self, ck)
+        calls["n"] += 1
+        if calls["n"] == 2:  # after the checkpoint at 80 examples
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        experiment.run_experiment(None, SMALL, out=tmp_path / "killed", stream=None)
+    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", original)
+    _, ck = experiment.load_checkpoint(tmp_path / "killed")
+    assert ck["phase"] == "train" and 0 < ck["train_position"].done < 120
+    resumed = experiment.resume_experiment(tmp_path / "killed", stream=None)
+    with (
+        np.load(straight_dir / "checkpoint.npz") as a,
+        np.load(tmp_path / "killed" / "checkpoint.npz") as b,
+    ):
+        np.testing.assert_array_equal(a["weights"], b["weights"])
+        np.testing.assert_array_equal(a["theta"], b["theta"])
+        np.testing.assert_array_equal(a["assignments"], b["assignments"])
+    assert resumed["accuracy"] == straight["accuracy"]
