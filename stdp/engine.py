@@ -302,6 +302,8 @@ class StandaloneEngine(Engine):
         brian2.device.reinit()
         brian2.device.activate(build_on_run=False)
         prefs.devices.cpp_standalone.openmp_threads = 0
+        # Brian2's default "make -j" starts one compiler per file at once.
+        prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
         self._built = build_network(cfg, n_input, self.chunk_cycles)
         device = brian2.device
         device.apply_run_args()

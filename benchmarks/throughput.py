@@ -1,0 +1,173 @@
+"""Training throughput of the Diehl & Cook network: compiled engine vs runtime mode.
+
+Trains from the initial state on the first MNIST training images, in order,
+with the faithful protocol (350 ms + 150 ms, re-presentation rule, normalisation,
+0-10 ms delays, dt 0.5 ms), one thread, and prints for each network size and
+device: examples/s, presentations/s (re-presentations included), the
+simulation's share of the wall time, and nanoseconds per synaptic event.
+Compilation (cpp_standalone) and the first Cython build (runtime) are excluded
+and reported separately. All figures of one invocation come from one process,
+so their ratios are comparable.
+
+Synaptic events per presentation = input spikes x N (on_pre) + excitatory
+spikes x n_input (on_post) + excitatory spikes (exc->inh) + inhibitory spikes x
+(N - 1) (inh->exc).
+
+Usage::
+
+    python benchmarks/throughput.py                       # N = 100 and 400, MNIST
+    python benchmarks/throughput.py --sizes 100 --examples 2000 --runtime-examples 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+
+def measure(cfg_overrides, device, n_examples, n_warmup, images, n_input):
+    from stdp.config import load_config
+    from stdp.engine import make_engine
+    from stdp.network import initial_state
+    from stdp.training import PassPosition, run_pass
+
+    cfg = load_config(None, cfg_overrides + [f"device={device}"])
+    start = time.perf_counter()
+    engine = make_engine(cfg, n_input)
+    setup = time.perf_counter() - start
+    try:
+        state = initial_state(cfg, n_input, np.random.default_rng(cfg["seed"]))
+        position = PassPosition.start(cfg)
+        warm = 0.0
+        if n_warmup:
+            # Not timed: absorbs Cython compilation in runtime mode.
+            start = time.perf_counter()
+            state, _, position = run_pass(
+                engine,
+                state,
+                images,
+                n_warmup,
+                learning=True,
+                seed=cfg["seed"],
+                stream=0,
+                position=position,
+                record_counts=False,
+            )
+            warm = time.perf_counter() - start
+        before = position.stats.__dict__.copy()
+        start = time.perf_counter()
+        state, _, position = run_pass(
+            engine,
+            state,
+            images,
+            n_warmup + n_examples,
+            learning=True,
+            seed=cfg["seed"],
+            stream=0,
+            position=position,
+            record_counts=False,
+        )
+        wall = time.perf_counter() - start
+    finally:
+        engine.close()
+    s = position.stats
+    d = {k: getattr(s, k) - before[k] for k in before}
+    n_exc = cfg["network.n_exc"]
+    events = (
+        d["input_spikes"] * n_exc
+        + d["exc_spikes"] * n_input
+        + d["exc_spikes"]
+        + d["inh_spikes"] * (n_exc - 1)
+    )
+    return {
+        "device": device,
+        "n_exc": n_exc,
+        "examples": d["examples"],
+        "presentations": d["presentations"],
+        "examples_per_s": d["examples"] / wall,
+        "presentations_per_s": d["presentations"] / wall,
+        "sim_share": d["sim_seconds"] / wall,
+        "ns_per_event": 1e9 * d["sim_seconds"] / events if events else float("nan"),
+        "events_per_presentation": events / max(d["presentations"], 1),
+        "input_spikes_per_presentation": d["input_spikes"] / max(d["presentations"], 1),
+        "exc_spikes_per_presentation": d["exc_spikes"] / max(d["presentations"], 1),
+        "setup_s": setup,
+        "warmup_s": warm,
+        "wall_s": wall,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 400])
+    parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--examples", type=int, default=1000, help="timed examples, compiled")
+    parser.add_argument("--runtime-examples", type=int, default=40, help="timed examples, runtime")
+    parser.add_argument("--chunk", type=int, default=250, help="cycles per compiled run")
+    parser.add_argument("--no-runtime", action="store_true")
+    args = parser.parse_args(argv)
+
+    import brian2
+    from brian2 import prefs
+
+    from stdp.datasets import load_dataset
+    from stdp.encoding import encode_images
+
+    prefs.logging.file_log = False
+    data = load_dataset(args.dataset)
+    images = encode_images(data.train_images)
+    n_input = images.shape[1]
+    print(
+        f"# stdp throughput benchmark: {args.dataset}, faithful protocol, 1 thread, "
+        f"brian2 {brian2.__version__}, numpy {np.__version__}",
+        flush=True,
+    )
+    rows = []
+    for n in args.sizes:
+        base = [f"network.n_exc={n}", f"engine.chunk_cycles={args.chunk}", "seed=1"]
+        rows.append(measure(base, "cpp_standalone", args.examples, 0, images, n_input))
+        _print(rows[-1])
+        if not args.no_runtime:
+            rt = [f"network.n_exc={n}", "engine.chunk_cycles=10", "seed=1"]
+            rows.append(measure(rt, "runtime", args.runtime_examples, 10, images, n_input))
+            _print(rows[-1])
+    print()
+    print(
+        "| N | device | examples/s | presentations/s | ns per synaptic event | "
+        "synaptic events per presentation | setup s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['n_exc']} | {r['device']} | {r['examples_per_s']:.1f} | "
+            f"{r['presentations_per_s']:.1f} | {r['ns_per_event']:.1f} | "
+            f"{r['events_per_presentation']:.3g} | {r['setup_s']:.1f} |"
+        )
+    for n in args.sizes:
+        c = [r for r in rows if r["n_exc"] == n and r["device"] == "cpp_standalone"]
+        rt = [r for r in rows if r["n_exc"] == n and r["device"] == "runtime"]
+        if c and rt:
+            print(
+                f"N={n}: compiled / runtime = "
+                f"{c[0]['examples_per_s'] / rt[0]['examples_per_s']:.1f}x"
+            )
+    return 0
+
+
+def _print(r):
+    print(
+        f"N={r['n_exc']:5d} {r['device']:15s} {r['examples']:5d} examples "
+        f"({r['presentations']} presentations) in {r['wall_s']:.1f} s: "
+        f"{r['examples_per_s']:.1f} ex/s, {r['presentations_per_s']:.1f} pres/s, "
+        f"{r['ns_per_event']:.1f} ns/event, sim {100 * r['sim_share']:.0f}% of wall, "
+        f"input spikes/pres {r['input_spikes_per_presentation']:.0f}, "
+        f"exc spikes/pres {r['exc_spikes_per_presentation']:.1f}, setup {r['setup_s']:.1f} s",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
