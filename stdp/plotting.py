@@ -1,0 +1,569 @@
+"""Plot functions for the results of a run: they take arrays, draw, and return the axes.
+
+Every function takes the data as arrays (never a path) and an optional
+matplotlib ``ax`` (or an array of axes); without one it draws into a new
+figure made with ``matplotlib.pyplot.subplots``. Nothing is saved or shown
+here: `stdp.figures` turns these into files, and the scripts in ``figures/``
+call that.
+
+======================  ===========================================================
+`plot_receptive_fields` input weights of every neuron as an image tile (paper Fig. 2A)
+`plot_theta`            adaptive thresholds theta, sorted, in mV
+`plot_assignments`      neurons per class and the class of each neuron
+`plot_confusion`        confusion matrix of the test set
+`plot_running_accuracy` accuracy during training (paper Fig. 2C)
+`plot_weight_histogram` distribution of the input weights
+`plot_presentation`     one presentation: rasters and one neuron's membrane potential
+`plot_stdp_window`      simulated and closed-form STDP learning window
+======================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
+from matplotlib.ticker import MaxNLocator
+
+__all__ = [
+    "receptive_field_grid",
+    "plot_receptive_fields",
+    "plot_theta",
+    "plot_assignments",
+    "plot_confusion",
+    "plot_running_accuracy",
+    "plot_weight_histogram",
+    "plot_presentation",
+    "plot_stdp_window",
+]
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _image_axes(ax: Axes) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def receptive_field_grid(
+    weights: np.ndarray,
+    image_shape: tuple[int, int],
+    n_cols: int | None = None,
+    gap: int = 1,
+) -> np.ndarray:
+    """Arrange each neuron's input weights as an image tile in one 2-D array.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (n_input, n_neurons)
+        Input weights; column ``j`` is neuron ``j``'s receptive field, with
+        ``n_input = height * width`` in row-major pixel order.
+    image_shape : tuple of int
+        ``(height, width)`` of one input image.
+    n_cols : int, optional
+        Tiles per row; default ``ceil(sqrt(n_neurons))``.
+    gap : int, default 1
+        Pixels of NaN between neighbouring tiles.
+
+    Returns
+    -------
+    ndarray of float, shape (n_rows * (height + gap) - gap, n_cols * (width + gap) - gap)
+        The mosaic; gaps and unused tiles are NaN. Neuron ``j`` is in row
+        ``j // n_cols``, column ``j % n_cols``.
+
+    Raises
+    ------
+    ValueError
+        If ``weights`` is not 2-D or its first axis is not ``height * width``.
+    """
+    weights = np.asarray(weights, dtype=float)
+    height, width = (int(s) for s in image_shape)
+    if weights.ndim != 2 or weights.shape[0] != height * width:
+        raise ValueError(
+            f"weights: expected shape ({height * width}, n_neurons) for images of "
+            f"{height}x{width}, got {weights.shape}"
+        )
+    n = weights.shape[1]
+    n_cols = n_cols or max(1, math.ceil(math.sqrt(n)))
+    n_rows = max(1, math.ceil(n / n_cols))
+    grid = np.full((n_rows * (height + gap) - gap, n_cols * (width + gap) - gap), np.nan)
+    for j in range(n):
+        r, c = divmod(j, n_cols)
+        y, x = r * (height + gap), c * (width + gap)
+        grid[y : y + height, x : x + width] = weights[:, j].reshape(height, width)
+    return grid
+
+
+def plot_receptive_fields(
+    weights: np.ndarray,
+    image_shape: tuple[int, int],
+    ax: Axes | None = None,
+    *,
+    n_cols: int | None = None,
+    gap: int = 1,
+    cmap: str | Colormap = "hot_r",
+    vmin: float = 0.0,
+    vmax: float | None = None,
+    colorbar: bool = True,
+    title: str | None = "receptive fields (input weights)",
+) -> Axes:
+    """Draw every neuron's input weights as a tile shaped like an input image.
+
+    The layout of Diehl & Cook (2015), Fig. 2A: neurons in row-major order,
+    ``ceil(sqrt(n))`` tiles per row.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (n_input, n_neurons)
+        Input weights (``checkpoint.npz``'s ``weights``).
+    image_shape : tuple of int
+        ``(height, width)`` of an input image, e.g. ``(28, 28)`` or ``(8, 8)``.
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    n_cols : int, optional
+        Tiles per row; default ``ceil(sqrt(n_neurons))``.
+    gap : int, default 1
+        Pixels between tiles (drawn in the background colour).
+    cmap : str or Colormap, default "hot_r"
+        Colour map of the weights.
+    vmin : float, default 0.0
+        Weight at the bottom of the colour scale.
+    vmax : float, optional
+        Weight at the top of the colour scale; default the largest weight.
+    colorbar : bool, default True
+        Add a colour bar labelled "weight".
+    title : str or None, default "receptive fields (input weights)"
+        Axes title (``None``: none).
+
+    Returns
+    -------
+    Axes
+        The axes; ``ax.images[0]`` holds the mosaic of
+        `receptive_field_grid`.
+    """
+    ax = _axes(ax)
+    grid = receptive_field_grid(weights, image_shape, n_cols=n_cols, gap=gap)
+    cmap = matplotlib.colormaps.get_cmap(cmap).copy()
+    cmap.set_bad("white")
+    if vmax is None:
+        finite = grid[np.isfinite(grid)]
+        vmax = float(finite.max()) if finite.size and finite.max() > vmin else vmin + 1.0
+    image = ax.imshow(
+        np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest"
+    )
+    _image_axes(ax)
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="weight", fraction=0.046, pad=0.04)
+    return ax
+
+
+def plot_theta(
+    theta: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    sort: bool = True,
+    unit: str = "mV",
+    title: str | None = "adaptive thresholds",
+) -> Axes:
+    """Draw each excitatory neuron's adaptive threshold theta.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (n_neurons,)
+        Thresholds in volt (SI units, as stored in a checkpoint).
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    sort : bool, default True
+        Sort the neurons by theta (the x axis is then a rank).
+    unit : {"mV"}, default "mV"
+        Unit of the y axis (only mV is supported).
+    title : str or None, default "adaptive thresholds"
+        Axes title.
+
+    Returns
+    -------
+    Axes
+    """
+    if unit != "mV":
+        raise ValueError(f"unit: only 'mV' is supported, got {unit!r}")
+    ax = _axes(ax)
+    values = np.asarray(theta, dtype=float) * 1e3
+    order = np.argsort(values, kind="stable") if sort else np.arange(values.size)
+    ax.bar(np.arange(values.size), values[order], width=1.0, color="C0")
+    ax.set_xlabel("neuron (sorted by theta)" if sort else "neuron")
+    ax.set_ylabel("theta (mV)")
+    ax.set_xlim(-0.5, values.size - 0.5)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_assignments(
+    assignments: np.ndarray,
+    n_classes: int,
+    ax: Axes | Sequence[Axes] | None = None,
+    *,
+    class_names: Sequence[str] | None = None,
+    n_cols: int | None = None,
+) -> Axes | np.ndarray:
+    """Draw how many neurons are assigned to each class, and the class of each neuron.
+
+    Parameters
+    ----------
+    assignments : ndarray of int, shape (n_neurons,)
+        Class of each neuron; ``-1`` marks an unassigned neuron (no spikes in
+        the labelling pass).
+    n_classes : int
+        Number of classes.
+    ax : Axes or sequence of two Axes, optional
+        One Axes: the bar chart only. Two: the bar chart and the grid of
+        neuron classes (laid out like `plot_receptive_fields`). Default: a new
+        figure with both.
+    class_names : sequence of str, optional
+        Tick labels of the classes; default ``0 .. n_classes-1``.
+    n_cols : int, optional
+        Neurons per row in the grid; default ``ceil(sqrt(n_neurons))``.
+
+    Returns
+    -------
+    Axes or ndarray of Axes
+        What was passed (or the two new axes). The bar chart has one bar per
+        class and, if any neuron is unassigned, a grey bar labelled
+        "unassigned"; in the grid unassigned neurons are grey and marked "-".
+    """
+    assignments = np.asarray(assignments, dtype=int)
+    if assignments.size and (assignments.min() < -1 or assignments.max() >= n_classes):
+        raise ValueError(f"assignments: values must lie in -1..{n_classes - 1}")
+    if ax is None:
+        _, axes = plt.subplots(1, 2, figsize=(9, 4))
+    elif isinstance(ax, Axes):
+        axes = np.array([ax])
+    else:
+        axes = np.asarray(ax, dtype=object).ravel()
+    names = list(class_names) if class_names is not None else [str(c) for c in range(n_classes)]
+    counts = np.bincount(assignments[assignments >= 0], minlength=n_classes)
+    n_unassigned = int(np.sum(assignments == -1))
+    bars = axes[0]
+    tab10 = matplotlib.colormaps["tab10"]
+    colors = [tab10(c % 10) for c in range(n_classes)]
+    bars.bar(np.arange(n_classes), counts, color=colors)
+    ticks, labels = list(range(n_classes)), names
+    if n_unassigned:
+        bars.bar([n_classes], [n_unassigned], color="0.6")
+        ticks, labels = ticks + [n_classes], labels + ["unassigned"]
+    bars.set_xticks(ticks, labels, rotation=90 if n_unassigned else 0)
+    bars.set_xlabel("class")
+    bars.set_ylabel("neurons assigned")
+    bars.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bars.set_title("neurons per class")
+    if axes.size > 1:
+        grid_ax = axes[1]
+        n = assignments.size
+        cols = n_cols or max(1, math.ceil(math.sqrt(n)))
+        rows = max(1, math.ceil(n / cols))
+        grid = np.full((rows, cols), np.nan)
+        grid.flat[:n] = np.where(assignments >= 0, assignments % 10, np.nan)
+        cmap = tab10.copy()
+        cmap.set_bad("0.85")
+        grid_ax.imshow(
+            np.ma.masked_invalid(grid), cmap=cmap, vmin=-0.5, vmax=9.5, interpolation="nearest"
+        )
+        for j, c in enumerate(assignments):
+            r, col = divmod(j, cols)
+            grid_ax.text(col, r, names[c] if c >= 0 else "-", ha="center", va="center", fontsize=8)
+        _image_axes(grid_ax)
+        grid_ax.set_title("class of each neuron (- unassigned)")
+    return axes[0] if isinstance(ax, Axes) else axes
+
+
+def plot_confusion(
+    confusion: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    normalize: bool = True,
+    class_names: Sequence[str] | None = None,
+    annotate: bool = True,
+    title: str | None = "confusion matrix (test set)",
+) -> Axes:
+    """Draw a confusion matrix (rows: true class, columns: predicted class).
+
+    Parameters
+    ----------
+    confusion : ndarray of int, shape (n_classes, n_classes)
+        ``confusion[t, p]`` examples of class ``t`` predicted as ``p``
+        (``metrics.json``'s ``confusion_matrix``).
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    normalize : bool, default True
+        Colour by the fraction of each row (each true class); the annotations
+        show the counts either way.
+    class_names : sequence of str, optional
+        Tick labels; default ``0 .. n_classes-1``.
+    annotate : bool, default True
+        Write the count in every non-empty cell.
+    title : str or None, default "confusion matrix (test set)"
+        Axes title.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    counts = np.asarray(confusion, dtype=float)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"confusion: expected a square matrix, got shape {counts.shape}")
+    n = counts.shape[0]
+    if normalize:
+        totals = counts.sum(axis=1, keepdims=True)
+        shown = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+        label, vmax = "fraction of the true class", 1.0
+    else:
+        shown, label, vmax = counts, "examples", max(float(counts.max()), 1.0)
+    image = ax.imshow(shown, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
+    names = list(class_names) if class_names is not None else [str(c) for c in range(n)]
+    ax.set_xticks(range(n), names)
+    ax.set_yticks(range(n), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if annotate:
+        for t in range(n):
+            for p in range(n):
+                if counts[t, p]:
+                    dark = shown[t, p] > 0.6 * vmax
+                    ax.text(
+                        p,
+                        t,
+                        f"{int(counts[t, p])}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if dark else "black",
+                    )
+    ax.figure.colorbar(image, ax=ax, label=label, fraction=0.046, pad=0.04)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_running_accuracy(
+    examples: np.ndarray,
+    accuracy: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    percent: bool = True,
+    title: str | None = "accuracy during training",
+) -> Axes:
+    """Draw the running training accuracy against the number of examples seen (paper Fig. 2C).
+
+    Parameters
+    ----------
+    examples : ndarray of int
+        Training examples seen at the end of each scored block
+        (``metrics.json``'s ``running_accuracy[*].examples``).
+    accuracy : ndarray of float
+        Accuracy of each block, a fraction in [0, 1].
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    percent : bool, default True
+        Show the accuracy in percent.
+    title : str or None, default "accuracy during training"
+        Axes title.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    x = np.asarray(examples, dtype=float)
+    y = np.asarray(accuracy, dtype=float) * (100.0 if percent else 1.0)
+    ax.plot(x, y, marker="o", color="C0")
+    ax.set_xlabel("training examples seen")
+    ax.set_ylabel("accuracy (%)" if percent else "accuracy (fraction)")
+    ax.set_ylim(0, 100 if percent else 1)
+    if x.size:
+        ax.set_xlim(0, float(x.max()) * 1.05)
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_weight_histogram(
+    weights: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    bins: int = 50,
+    w_max: float | None = None,
+    log: bool = True,
+    title: str | None = "input weights",
+) -> Axes:
+    """Draw the distribution of the input -> excitatory weights.
+
+    Parameters
+    ----------
+    weights : ndarray
+        Weights of any shape (flattened).
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    bins : int, default 50
+        Number of bins between 0 and ``w_max``.
+    w_max : float, optional
+        Upper edge of the histogram; default the largest weight (at least 1e-9).
+    log : bool, default True
+        Logarithmic count axis (most weights are near 0 after training).
+    title : str or None, default "input weights"
+        Axes title.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    w = np.asarray(weights, dtype=float).ravel()
+    top = w_max if w_max is not None else max(float(w.max(initial=0.0)), 1e-9)
+    ax.hist(w, bins=bins, range=(0.0, top), color="C0", log=log)
+    ax.set_xlabel("weight (in units of the leak conductance)")
+    ax.set_ylabel("synapses")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_presentation(
+    input_spikes: tuple[np.ndarray, np.ndarray],
+    exc_spikes: tuple[np.ndarray, np.ndarray],
+    v: tuple[np.ndarray, np.ndarray],
+    theta_threshold: np.ndarray,
+    ax_array: Sequence[Axes] | None = None,
+    *,
+    presentation: float | None = None,
+    neuron: int | None = None,
+    n_input: int | None = None,
+    n_exc: int | None = None,
+) -> np.ndarray:
+    """Draw one presentation: input raster, excitatory raster and one membrane potential.
+
+    Parameters
+    ----------
+    input_spikes : tuple of ndarray
+        ``(times in ms, input neuron indices)``.
+    exc_spikes : tuple of ndarray
+        ``(times in ms, excitatory neuron indices)``.
+    v : tuple of ndarray
+        ``(times in ms, membrane potential in mV)`` of one excitatory neuron.
+    theta_threshold : ndarray or float
+        That neuron's firing threshold ``v_thresh + theta - theta_offset`` in
+        mV, at the times of ``v`` (or one number).
+    ax_array : sequence of three Axes, optional
+        Where to draw; default a new figure with three stacked axes sharing x.
+    presentation : float, optional
+        End of the presentation window in ms; shaded in every panel.
+    neuron : int, optional
+        Index of the neuron whose potential is shown (highlighted in the
+        excitatory raster and named in the legend).
+    n_input, n_exc : int, optional
+        Number of input / excitatory neurons; fixes the y range of the rasters.
+
+    Returns
+    -------
+    ndarray of Axes
+        The three axes.
+    """
+    if ax_array is None:
+        _, axes = plt.subplots(3, 1, sharex=True, figsize=(7, 6), height_ratios=[2, 2, 1.5])
+    else:
+        axes = np.asarray(ax_array, dtype=object).ravel()
+        if axes.size != 3:
+            raise ValueError(f"ax_array: expected 3 axes, got {axes.size}")
+    t_in, i_in = (np.asarray(a) for a in input_spikes)
+    t_ex, i_ex = (np.asarray(a) for a in exc_spikes)
+    t_v, v_mv = (np.asarray(a, dtype=float) for a in v)
+    threshold = np.broadcast_to(np.asarray(theta_threshold, dtype=float), t_v.shape)
+    axes[0].plot(t_in, i_in, "|", color="k", markersize=3)
+    axes[0].set_ylabel("input neuron")
+    if n_input is not None:
+        axes[0].set_ylim(-0.5, n_input - 0.5)
+    axes[0].set_title(f"input spikes ({t_in.size})")
+    axes[1].plot(t_ex, i_ex, "|", color="C3", markersize=5)
+    if neuron is not None:
+        mine = i_ex == neuron
+        axes[1].plot(t_ex[mine], i_ex[mine], "|", color="C0", markersize=8)
+    axes[1].set_ylabel("excitatory neuron")
+    if n_exc is not None:
+        axes[1].set_ylim(-0.5, n_exc - 0.5)
+    axes[1].set_title(f"excitatory spikes ({t_ex.size})")
+    name = f"neuron {neuron}" if neuron is not None else "neuron"
+    axes[2].plot(t_v, v_mv, color="C0", lw=1, label=f"v ({name})")
+    axes[2].plot(t_v, threshold, color="C3", lw=1, ls="--", label="threshold")
+    axes[2].set_ylabel("v (mV)")
+    axes[2].set_xlabel("time (ms)")
+    axes[2].legend(loc="lower right", fontsize=7)
+    if presentation is not None:
+        for a in axes:
+            a.axvspan(0.0, presentation, color="0.93", zorder=0, lw=0)
+        axes[0].text(
+            presentation / 2,
+            1.0,
+            "input on",
+            transform=axes[0].get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="0.4",
+        )
+    return axes
+
+
+def plot_stdp_window(
+    delta_t: np.ndarray,
+    dw_simulated: np.ndarray,
+    dw_closed_form: np.ndarray | None = None,
+    ax: Axes | None = None,
+    *,
+    title: str | None = "STDP learning window",
+) -> Axes:
+    """Draw the weight change against ``delta_t = t_post - t_pre``.
+
+    Parameters
+    ----------
+    delta_t : ndarray
+        Spike-time differences in ms.
+    dw_simulated : ndarray
+        Simulated weight changes (markers).
+    dw_closed_form : ndarray, optional
+        Closed-form weight changes at the same ``delta_t`` (a line).
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    title : str or None, default "STDP learning window"
+        Axes title.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    x = np.asarray(delta_t, dtype=float)
+    if dw_closed_form is not None:
+        ax.plot(x, dw_closed_form, color="C0", lw=1.5, label="closed form", zorder=1)
+    ax.plot(x, dw_simulated, "o", color="C3", ms=3, label="simulated (Brian2)", zorder=2)
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.axvline(0.0, color="0.5", lw=0.8)
+    ax.set_xlabel("Δt = t_post - t_pre (ms)")
+    ax.set_ylabel("Δw (weight change)")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax

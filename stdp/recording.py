@@ -1,0 +1,217 @@
+"""Record one presentation in detail, for figures and teaching (Brian2's runtime device).
+
+Training runs with no per-step recording; to *look* at what the network does
+while it sees one image, `record_presentation` rebuilds the network of a
+results folder in Brian2's runtime mode, sets the trained state from the
+checkpoint, shows one example for one cycle (presentation + rest) with the
+network frozen, and returns every spike and the membrane potential of the
+excitatory neurons. `prepare_network` is the step that builds the network and
+sets its state, as `stdp.engine.RuntimeEngine` does; the teaching scripts use
+it too.
+
+This module is only used by figures and teaching material. Brian2's device is
+global: both functions switch to the runtime device first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import brian2
+import numpy as np
+from brian2 import SpikeMonitor, StateMonitor, ms, mV, second, volt
+
+from .config import Config
+from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
+
+__all__ = ["prepare_network", "record_presentation"]
+
+_UNITS = {"v": volt, "theta": volt, "lastspike": second}
+
+
+def prepare_network(
+    cfg: Config,
+    n_input: int,
+    state: dict[str, np.ndarray],
+    table: np.ndarray,
+    *,
+    learning: bool = False,
+    target: str = "numpy",
+) -> BuiltNetwork:
+    """Build the network in runtime mode and set its state, ready to show ``table``.
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration.
+    n_input : int
+        Number of input neurons (pixels).
+    state : dict of ndarray
+        The network state in SI units, as ``{"group.variable": array}``
+        (`stdp.network.initial_state`, or the ``state`` of
+        `stdp.experiment.load_checkpoint`), including ``input_to_exc.delay``.
+    table : ndarray, shape (n_examples, n_input)
+        The examples to show, one per cycle, as intensities ``pixel / 255``.
+        The network is built with one cycle per row.
+    learning : bool, default False
+        Whether STDP, theta's changes and the normalisation are on.
+    target : {"numpy", "cython"}, default "numpy"
+        Brian2's code generation target (set globally in ``brian2.prefs``).
+
+    Returns
+    -------
+    BuiltNetwork
+        The network at t = 0; ``built.net.run(n_examples * cycle_duration(cfg))``
+        shows every example once (an example evoking too few spikes is shown
+        again as in training, pushing the later ones out of the run).
+    """
+    table = np.atleast_2d(np.asarray(table, dtype=float))
+    if table.shape[1] != n_input:
+        raise ValueError(f"table: expected rows of {n_input} values, got shape {table.shape}")
+    brian2.set_device("runtime")
+    brian2.prefs.codegen.target = target
+    built = build_network(cfg, n_input, chunk_cycles=table.shape[0])
+    for group, variables in STATE_VARIABLES.items():
+        obj = getattr(built, group)
+        for var in variables:
+            value = np.asarray(state[f"{group}.{var}"])
+            if var == "not_refractory":
+                setattr(obj, var, value.astype(bool))
+            else:
+                setattr(obj, var, value.astype(float) * _UNITS.get(var, 1))
+    built.input_to_exc.delay_value = np.asarray(state["input_to_exc.delay"], dtype=float) * second
+    built.input_to_exc.delay = "delay_value"
+    built.stim.values[:] = table
+    ctrl = built.controller
+    ctrl.k = -1
+    ctrl.nspk = cfg["encoding.min_spikes"]
+    ctrl.retries = 0
+    ctrl.learning = float(bool(learning))
+    ctrl.n_valid = table.shape[0]
+    return built
+
+
+def _image_shape(run_dir: Path, n_input: int) -> tuple[int, int]:
+    import json
+
+    with np.load(run_dir / "checkpoint.npz", allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+    shape = tuple(int(s) for s in meta.get("image_shape", ()))
+    if len(shape) == 2 and shape[0] * shape[1] == n_input:
+        return shape  # type: ignore[return-value]
+    side = int(round(np.sqrt(n_input)))
+    return (side, side) if side * side == n_input else (1, n_input)
+
+
+def record_presentation(
+    run_dir: str | Path,
+    example_index: int = 0,
+    neuron: int | None = None,
+    *,
+    split: str = "test",
+    seed: int | None = None,
+    target: str = "numpy",
+) -> dict[str, np.ndarray]:
+    """Show one example to a trained network and record everything (runtime mode).
+
+    The trained weights, delays and theta and the rest of the state come from
+    the run's checkpoint; the network is frozen (no learning) and simulated
+    for one cycle: ``protocol.presentation`` with the input on, then
+    ``protocol.rest``.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A results folder (with ``config.toml`` and ``checkpoint.npz``).
+    example_index : int, default 0
+        Which example of the data set's ``split`` to show.
+    neuron : int, optional
+        The excitatory neuron whose membrane potential is returned; default
+        the one that fired most during the presentation (lowest index on
+        ties; if none fired, the one that came closest to its threshold).
+    split : {"test", "train"}, default "test"
+        Which part of the data set the example comes from.
+    seed : int, optional
+        Seed of the Poisson input; default the run's ``seed``.
+    target : {"numpy", "cython"}, default "numpy"
+        Brian2's code generation target.
+
+    Returns
+    -------
+    dict of ndarray
+        ``input_t``, ``input_i``: input spikes (ms, index); ``exc_t``,
+        ``exc_i``: excitatory spikes (ms, index); ``t``: times of the state
+        records (ms); ``v``, ``threshold``: the chosen neuron's membrane
+        potential and firing threshold ``v_thresh + theta - theta_offset``
+        (mV); ``exc_counts``: spikes of every excitatory neuron in the
+        presentation window; ``neuron``, ``example_index``, ``label``,
+        ``image`` (uint8, (height, width)), ``presentation`` and ``rest`` (ms).
+
+    Raises
+    ------
+    CheckpointError
+        If the results folder is missing or corrupt.
+    IndexError
+        If ``example_index`` or ``neuron`` is out of range.
+    """
+    from .datasets import load_dataset
+    from .encoding import encode_images
+    from .experiment import load_checkpoint
+
+    run_dir = Path(run_dir)
+    cfg, ck = load_checkpoint(run_dir)
+    n_exc = cfg["network.n_exc"]
+    dataset = load_dataset(cfg["dataset.name"], idx_dir=cfg["dataset.idx_dir"] or None)
+    images = dataset.test_images if split == "test" else dataset.train_images
+    labels = dataset.test_labels if split == "test" else dataset.train_labels
+    if not 0 <= example_index < images.shape[0]:
+        raise IndexError(f"example_index: {example_index} not in 0..{images.shape[0] - 1}")
+    if neuron is not None and not 0 <= neuron < n_exc:
+        raise IndexError(f"neuron: {neuron} not in 0..{n_exc - 1}")
+    n_input = int(np.prod(images.shape[1:]))
+    table = encode_images(images[example_index : example_index + 1])
+
+    old_target = brian2.prefs.codegen.target
+    try:
+        built = prepare_network(cfg, n_input, ck["state"], table, learning=False, target=target)
+        input_mon = SpikeMonitor(built.input, name="recorded_input_spikes")
+        state_mon = StateMonitor(built.exc, ["v", "theta"], record=True, name="recorded_exc")
+        built.net.add(input_mon, state_mon)
+        brian2.seed(cfg["seed"] if seed is None else seed)
+        built.net.run(cycle_duration(cfg), namespace={})
+        exc_t = np.asarray(built.exc_spikes.t / ms)
+        exc_i = np.asarray(built.exc_spikes.i[:], dtype=np.int64)
+        input_t = np.asarray(input_mon.t / ms)
+        input_i = np.asarray(input_mon.i[:], dtype=np.int64)
+        t = np.asarray(state_mon.t / ms)
+        v = np.asarray(state_mon.v / mV)
+        threshold = np.asarray(
+            (cfg["exc.v_thresh"] + state_mon.theta - cfg["exc.theta_offset"]) / mV
+        )
+    finally:
+        brian2.prefs.codegen.target = old_target
+    presentation = float(cfg["protocol.presentation"] / ms)
+    inside = exc_t < presentation
+    exc_counts = np.bincount(exc_i[inside], minlength=n_exc)
+    if neuron is None:
+        if exc_counts.max() > 0:
+            neuron = int(np.argmax(exc_counts))
+        else:
+            neuron = int(np.argmax(np.max(v - threshold, axis=1)))
+    return {
+        "input_t": input_t,
+        "input_i": input_i,
+        "exc_t": exc_t,
+        "exc_i": exc_i,
+        "t": t,
+        "v": v[neuron],
+        "threshold": threshold[neuron],
+        "exc_counts": exc_counts,
+        "neuron": np.int64(neuron),
+        "example_index": np.int64(example_index),
+        "label": np.int64(labels[example_index]),
+        "image": images[example_index].copy(),
+        "image_shape": np.asarray(_image_shape(run_dir, n_input), dtype=np.int64),
+        "presentation": np.float64(presentation),
+        "rest": np.float64(float(cfg["protocol.rest"] / ms)),
+    }
