@@ -5,6 +5,8 @@
     stdp run CONFIG [--set section.key=value ...] [--out DIR]
     stdp resume RUN_DIR
     stdp evaluate RUN_DIR [--set label.n_examples=... ...]
+    stdp figures RUN_DIR [--out DIR] [--format png,pdf]
+    stdp describe CONFIG [--set section.key=value ...]
 
 Bad input (an unknown config key, a wrong unit, a missing or corrupt data
 file, a checksum mismatch, a broken results folder) ends with a one-line
@@ -48,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="label and test again from a run's checkpoint")
     evaluate.add_argument("run_dir")
     evaluate.add_argument("--set", dest="overrides", action="append", default=[])
+
+    figures = sub.add_parser("figures", help="write every figure of a results folder")
+    figures.add_argument("run_dir")
+    figures.add_argument("--out", help="output folder (default: RUN_DIR/figures)")
+    figures.add_argument(
+        "--format", default="png,pdf", help="comma-separated file formats (default: png,pdf)"
+    )
+
+    describe = sub.add_parser("describe", help="print the model of a config as Markdown")
+    describe.add_argument("config", help="TOML config file, e.g. experiments/digits.toml")
+    describe.add_argument("--set", dest="overrides", action="append", default=[])
     return parser
 
 
@@ -61,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             metrics, run_dir = experiment.run_experiment(args.config, args.overrides, args.out)
+        elif args.command in ("figures", "describe"):
+            return _figures_or_describe(args)
         elif args.command == "resume":
             run_dir = args.run_dir
             metrics = experiment.resume_experiment(run_dir)
@@ -76,6 +91,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(f"test accuracy: {100 * metrics['accuracy']:.2f} %")
     print(f"results: {run_dir}")
+    return 0
+
+
+def _figures_or_describe(args: argparse.Namespace) -> int:
+    """``stdp figures`` (files written, one per line) and ``stdp describe`` (Markdown)."""
+    if args.command == "figures":
+        from .figures import FORMATS, make_figures
+
+        formats = [fmt.strip().lower() for fmt in args.format.split(",") if fmt.strip()]
+        bad = [fmt for fmt in formats if fmt not in FORMATS]
+        if bad or not formats:
+            raise StdpError(f"--format: {args.format!r}: use some of {', '.join(FORMATS)}")
+        paths = make_figures(args.run_dir, args.out, formats)
+        print("\n".join(str(path) for path in paths))
+    else:
+        from .config import load_config
+        from .describe import describe
+
+        print(describe(load_config(args.config, args.overrides)))
     return 0
 
 

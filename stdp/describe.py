@@ -1,0 +1,345 @@
+"""A complete, readable description of the model a configuration defines (``stdp describe``).
+
+`describe` returns Markdown with everything needed to reproduce a run by
+hand: the paper, every equation string the network is built from (exactly
+the strings of `stdp.equations` that `stdp.network` uses for this
+configuration), a table of every parameter of `stdp.config.SCHEMA` with its
+value, unit and meaning, the connectivity and the presentation protocol.
+
+Examples
+--------
+>>> from stdp.config import load_config
+>>> text = describe(load_config(None, ["network.n_exc=100"]))
+>>> text.splitlines()[0]
+'# Diehl & Cook (2015) spiking network: model description'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from brian2 import ms
+
+from . import equations as eq
+from .config import SCHEMA, Config, Param
+from .network import cycle_duration, norm_total
+
+__all__ = ["CITATION", "N_INPUT", "describe", "model_strings", "parameter_rows", "symbol_rows"]
+
+CITATION = (
+    "Diehl PU and Cook M (2015). Unsupervised learning of digit recognition using "
+    "spike-timing-dependent plasticity. *Front. Comput. Neurosci.* 9:99. "
+    "doi:[10.3389/fncom.2015.00099](https://doi.org/10.3389/fncom.2015.00099)"
+)
+
+#: Input neurons (pixels) of each data set.
+N_INPUT: dict[str, int] = {"digits": 64, "mnist": 784, "fashion_mnist": 784}
+
+
+def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
+    """Every equation string of the network for ``cfg``, grouped by the object that uses it.
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration (it selects the clamping, spike block and trace update).
+
+    Returns
+    -------
+    dict of dict of str
+        ``{object: {role: Brian2 code}}``, e.g.
+        ``result["exc"]["threshold"]``; the strings are those passed to
+        Brian2 by `stdp.network` (stripped of surrounding blank lines).
+    """
+    trace = "=" if cfg["stdp.trace_update"] == "set" else "+="
+    strings = {
+        "exc": {
+            "model": eq.excitatory_equations(cfg["exc.clamp_refractory"]),
+            "threshold": eq.excitatory_threshold(float(cfg["exc.spike_block"]) > 0),
+            "reset": eq.excitatory_reset(cfg["stdp.trace_update"]),
+            "at the start of every cycle": eq.LEARNING_SWITCH,
+        },
+        "inh": {
+            "model": eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
+            "threshold": eq.INH_THRESHOLD,
+            "reset": eq.INH_RESET,
+        },
+        "input": {
+            "model": eq.INPUT_EQUATIONS,
+            "threshold": eq.INPUT_THRESHOLD,
+            "reset": eq.INPUT_RESET.format(trace=trace),
+        },
+        "input_to_exc": {
+            "model": eq.STDP_MODEL,
+            "on_pre": eq.STDP_ON_PRE,
+            "on_post": eq.STDP_ON_POST,
+        },
+        "exc_to_inh": {"on_pre": eq.EXC_TO_INH_ON_PRE},
+        "inh_to_exc": {"on_pre": eq.INH_TO_EXC_ON_PRE},
+        "normalization": {
+            "weights (input_to_exc, every cycle)": eq.NORMALIZE_WEIGHTS,
+            "sums (exc, every cycle)": eq.NORMALIZE_SUMS,
+        },
+        "controller": {
+            "model": eq.CONTROLLER_EQUATIONS,
+            "at the start of every cycle": eq.CONTROLLER_CYCLE,
+        },
+        "spike_counter": {"on_pre": eq.SPIKE_COUNTER_ON_PRE},
+    }
+    return {
+        obj: {role: code.strip() for role, code in roles.items()} for obj, roles in strings.items()
+    }
+
+
+def _iter_params(schema: dict[str, Any], prefix: str = ""):
+    for name, item in schema.items():
+        if isinstance(item, Param):
+            yield prefix + name, item
+        else:
+            yield from _iter_params(item, f"{prefix}{name}.")
+
+
+def _value(cfg: Config, key: str, param: Param) -> str:
+    value = cfg[key]
+    if param.is_quantity:
+        return f"{float(value / param.kind):g} {param.kind!s}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"' if value not in ("all", "auto") else value
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parameter_rows(cfg: Config) -> list[tuple[str, str, str, str]]:
+    """``(key, value, unit, description)`` for every parameter of `SCHEMA`, in schema order.
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration whose values are listed.
+
+    Returns
+    -------
+    list of tuple of str
+        One row per parameter; the unit is empty for numbers without one.
+    """
+    rows = []
+    for key, param in _iter_params(SCHEMA):
+        unit = str(param.kind) if param.is_quantity else ""
+        doc = param.doc
+        if param.choices:
+            doc += f" (one of: {', '.join(param.choices)})"
+        rows.append((key, _value(cfg, key, param), unit, doc))
+    return rows
+
+
+#: Where each symbol of the equations comes from: ``(objects, symbol, config key)``.
+_SYMBOLS: tuple[tuple[str, str, str], ...] = (
+    *(
+        ("exc, inh", name, f"{{exc,inh}}.{name}")
+        for name in ("v_rest", "v_reset", "v_thresh", "tau_m", "tau_ge", "tau_gi", "E_exc", "E_inh")
+    ),
+    ("exc", "theta_offset", "exc.theta_offset"),
+    ("exc", "theta_plus", "exc.theta_plus"),
+    ("exc", "tau_theta", "exc.tau_theta"),
+    ("exc", "spike_block", "exc.spike_block"),
+    ("exc", "tau_post1", "stdp.tau_post1"),
+    ("exc", "tau_post2", "stdp.tau_post2"),
+    ("input", "tau_pre", "stdp.tau_pre"),
+    ("input, spike_counter", "t_present", "protocol.presentation"),
+    ("input", "stim", "the examples' pixels / 255 (one row per cycle)"),
+    ("input_to_exc", "nu_pre", "stdp.nu_pre"),
+    ("input_to_exc", "nu_post", "stdp.nu_post"),
+    ("input_to_exc", "w_max", "stdp.w_max"),
+    ("exc, input_to_exc", "norm_total", "normalization.total"),
+    ("exc_to_inh", "w_exc_inh", "network.w_exc_inh"),
+    ("inh_to_exc", "w_inh_exc", "network.w_inh_exc"),
+    ("controller", "min_spikes", "encoding.min_spikes"),
+    ("controller", "max_retries", "encoding.max_retries"),
+    ("controller", "cumulative", "encoding.retry_count"),
+    ("controller", "max_rate", "encoding.max_rate"),
+    ("controller", "retry_rate_step", "encoding.retry_rate_step"),
+)
+
+
+def symbol_rows(cfg: Config, n_input: int) -> list[tuple[str, str, str, str]]:
+    """``(objects, symbol, value, source)`` for every external symbol of the equations.
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration.
+    n_input : int
+        Number of input neurons (for ``normalization.total = "auto"``).
+
+    Returns
+    -------
+    list of tuple of str
+        One row per symbol of the objects' namespaces (`stdp.network`).
+    """
+    params = dict(_iter_params(SCHEMA))
+    rows = []
+    for objects, symbol, key in _SYMBOLS:
+        if key.startswith("{exc,inh}."):
+            name = key.split(".", 1)[1]
+            exc, inh = (_value(cfg, f"{g}.{name}", params[f"{g}.{name}"]) for g in ("exc", "inh"))
+            value = exc if exc == inh else f"exc: {exc}, inh: {inh}"
+        elif key == "normalization.total":
+            value = f"{norm_total(cfg, n_input):g}"
+        elif key == "encoding.retry_count":
+            value = str(int(cfg[key] == "cumulative"))
+        elif key in params:
+            value = _value(cfg, key, params[key])
+        else:
+            value = "-"
+        rows.append((objects, symbol, value, key))
+    return rows
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _q(cfg: Config, key: str) -> str:
+    param = dict(_iter_params(SCHEMA))[key]
+    return _value(cfg, key, param)
+
+
+_TITLES = {
+    "exc": "Excitatory neurons (`exc`)",
+    "inh": "Inhibitory neurons (`inh`)",
+    "input": "Poisson input neurons (`input`)",
+    "input_to_exc": "Plastic input -> excitatory synapses (`input_to_exc`), triplet STDP",
+    "exc_to_inh": "Excitatory -> inhibitory synapses (`exc_to_inh`)",
+    "inh_to_exc": "Inhibitory -> excitatory synapses (`inh_to_exc`)",
+    "normalization": "Divisive weight normalisation",
+    "controller": "Presentation protocol (`controller`)",
+    "spike_counter": "Spike counter (`spike_counter`: exc -> controller)",
+}
+
+
+def describe(cfg: Config, n_input: int | None = None) -> str:
+    """Describe the model, parameters, connectivity and protocol of ``cfg`` in Markdown.
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration.
+    n_input : int, optional
+        Number of input neurons; default the data set's (`N_INPUT`).
+
+    Returns
+    -------
+    str
+        Markdown text: a title with the citation, every equation string in a
+        code block, a table of every parameter, the connectivity and the
+        protocol.
+    """
+    n_input = n_input if n_input is not None else N_INPUT[cfg["dataset.name"]]
+    n_exc = cfg["network.n_exc"]
+    total = norm_total(cfg, n_input)
+    lines: list[str] = [
+        "# Diehl & Cook (2015) spiking network: model description",
+        "",
+        CITATION,
+        "",
+        f"Configuration: `{cfg.source or 'defaults'}`. Data set `{cfg['dataset.name']}` "
+        f"({n_input} input neurons), {n_exc} excitatory and {n_exc} inhibitory neurons, "
+        f"Brian2 device `{cfg['device']}`, time step {_q(cfg, 'network.dt')}, "
+        f"integration method `{cfg['network.method']}`.",
+        "",
+        "## Equations",
+        "",
+        "The Brian2 code of every object, exactly as the network is built from it. Symbols "
+        "are filled in from the parameters below through each object's `namespace`.",
+        "",
+    ]
+    for obj, roles in model_strings(cfg).items():
+        lines += [f"### {_TITLES[obj]}", ""]
+        if obj == "normalization" and not cfg["normalization.enabled"]:
+            lines += ["Off in this configuration (`normalization.enabled = false`).", ""]
+        for role, code in roles.items():
+            lines += [f"{role}:", "", "```", code, "```", ""]
+        if obj == "exc":
+            lines += [f"refractory period: {_q(cfg, 'exc.refractory')}", ""]
+        if obj == "inh":
+            lines += [f"refractory period: {_q(cfg, 'inh.refractory')}", ""]
+
+    lines += [
+        "### Symbols",
+        "",
+        "| used by | symbol | value | from |",
+        "|---|---|---|---|",
+    ]
+    for objects, symbol, value, key in symbol_rows(cfg, n_input):
+        source = f"`{key}`" if "." in key and " " not in key else key
+        lines.append(f"| {objects} | `{symbol}` | {_cell(value)} | {_cell(source)} |")
+    lines += [
+        "",
+        "## Parameters",
+        "",
+        "| key | value | unit | description |",
+        "|---|---|---|---|",
+    ]
+    for key, value, unit, doc in parameter_rows(cfg):
+        lines.append(f"| `{key}` | {_cell(value)} | {unit} | {_cell(doc)} |")
+    lines.append("")
+
+    n_syn = n_input * n_exc
+    lines += [
+        "## Connectivity",
+        "",
+        "| pathway | source -> target | synapses | rule | weights | delays |",
+        "|---|---|---|---|---|---|",
+        f"| `input_to_exc` | input ({n_input}) -> exc ({n_exc}) | all to all, {n_syn} | "
+        f"{cfg['stdp.rule']} STDP, clipped to [0, {_q(cfg, 'stdp.w_max')}] | "
+        f"initially uniform in [{_q(cfg, 'network.w_init_min')}, "
+        f"{_q(cfg, 'network.w_init_max')}) | uniform in [{_q(cfg, 'network.delay_min')}, "
+        f"{_q(cfg, 'network.delay_max')}], fixed |",
+        f"| `exc_to_inh` | exc ({n_exc}) -> inh ({n_exc}) | one to one, {n_exc} | fixed | "
+        f"{_q(cfg, 'network.w_exc_inh')} | none |",
+        f"| `inh_to_exc` | inh ({n_exc}) -> exc ({n_exc}) | all but the partner, "
+        f"{n_exc * (n_exc - 1)} | fixed | {_q(cfg, 'network.w_inh_exc')} | none |",
+        f"| `spike_counter` | exc ({n_exc}) -> controller (1) | all to one, {n_exc} | "
+        "counts spikes in the presentation window | - | none |",
+        "",
+        "Weights are conductances in units of the leak conductance: a spike adds `w` to `ge` "
+        "(or `gi`) of the target.",
+        "",
+    ]
+
+    cycle = cycle_duration(cfg)
+    retry = (
+        "the spikes of the last presentation only"
+        if cfg["encoding.retry_count"] == "window"
+        else "the spikes of all presentations of the example"
+    )
+    lines += [
+        "## Protocol",
+        "",
+        f"- **Presentation**: each example is shown for {_q(cfg, 'protocol.presentation')}: "
+        "every pixel drives one Poisson input neuron at rate "
+        f"`pixel / 255 * max_rate` with max_rate = {_q(cfg, 'encoding.max_rate')}.",
+        f"- **Rest**: then {_q(cfg, 'protocol.rest')} with the input off, so that the variables "
+        f"decay; one cycle is {float(cycle / ms):g} ms.",
+        f"- **Retry rule**: an example evoking fewer than {cfg['encoding.min_spikes']} "
+        f"excitatory spikes ({retry}) is shown again with max_rate raised by "
+        f"{_q(cfg, 'encoding.retry_rate_step')}, at most {cfg['encoding.max_retries']} times.",
+        "- **Normalisation**: "
+        + (
+            f"before every presentation while learning, each excitatory neuron's input weights "
+            f"are scaled to sum to {total:g}."
+            if cfg["normalization.enabled"]
+            else "off."
+        ),
+        f"- **Learning**: STDP and theta's growth (+{_q(cfg, 'exc.theta_plus')} per spike, "
+        f"decay time constant {_q(cfg, 'exc.tau_theta')}) during training "
+        f"({cfg['train.n_examples']} examples); frozen while labelling "
+        f"({_q(cfg, 'label.n_examples')} training examples) and testing "
+        f"({_q(cfg, 'test.n_examples')} test examples).",
+        "- **Labels and prediction**: each neuron gets the class of its highest mean response "
+        "in the labelling pass; a test example is assigned the class whose neurons fire most "
+        "on average (paper §2.6).",
+        "",
+    ]
+    return "\n".join(lines)
