@@ -1,0 +1,16 @@
+"""Confusion matrix of the test set (rows: true class, columns: predicted class).
+
+Colour: the fraction of each true class; numbers: example counts
+(metrics.json, "confusion_matrix"). No figure of the paper.
+
+    python figures/fig_confusion.py RUN_DIR [--out DIR] [--format png,pdf]
+"""
+
+from __future__ import annotations
+
+import sys
+
+from _common import main
+
+if __name__ == "__main__":
+    sys.exit(main("confusion", __doc__))
