@@ -5,7 +5,7 @@ file per figure and format, plus an animated GIF of the receptive fields
 forming during training, into ``RUN_DIR/figures`` (or ``out_dir``):
 
 ========================  ==========================================================
-``receptive_fields``      input weights of every neuron (paper Fig. 2A)
+``receptive_fields``      input weights of every neuron (as in the paper's Fig. 2)
 ``theta``                 adaptive thresholds
 ``assignments``           neurons per class and class of each neuron
 ``confusion``             test-set confusion matrix (needs ``metrics.json``)
@@ -230,7 +230,7 @@ def _figure(name: str) -> Figure:
 
 
 def figure_receptive_fields(res: Results) -> Figure:
-    """Input weights of every neuron as image tiles (paper Fig. 2A)."""
+    """Input weights of every neuron as image tiles (as in the paper's Fig. 2)."""
     fig = _figure("receptive_fields")
     ax = fig.add_subplot()
     plotting.plot_receptive_fields(res.weights, res.image_shape, ax)

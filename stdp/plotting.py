@@ -7,7 +7,7 @@ here: `stdp.figures` turns these into files, and the scripts in ``figures/``
 call that.
 
 ======================  ===========================================================
-`plot_receptive_fields` input weights of every neuron as an image tile (paper Fig. 2A)
+`plot_receptive_fields` input weights of every neuron as an image tile (paper Fig. 2)
 `plot_theta`            adaptive thresholds theta, sorted, in mV
 `plot_assignments`      neurons per class and the class of each neuron
 `plot_confusion`        confusion matrix of the test set
@@ -120,7 +120,7 @@ def plot_receptive_fields(
 ) -> Axes:
     """Draw every neuron's input weights as a tile shaped like an input image.
 
-    The layout of Diehl & Cook (2015), Fig. 2A: neurons in row-major order,
+    The layout of Diehl & Cook (2015), Fig. 2: neurons in row-major order,
     ``ceil(sqrt(n))`` tiles per row.
 
     Parameters

@@ -14,8 +14,8 @@ With the triplet rule of Diehl & Cook (2015) (Pfister & Gerstner 2006, as in
 the original code) a single pre/post pair never potentiates: the potentiation
 ``nu_post * pre * post2`` needs the slow postsynaptic trace ``post2``, which is
 0 before the first postsynaptic spike. The window is therefore measured with
-the standard triplet protocol (post-pre-post / pre-post-post triplets,
-Pfister & Gerstner 2006, Fig. 3): every pair of neurons sees
+the standard triplet protocol (post-pre-post / pre-post-post triplets of
+Pfister & Gerstner 2006): every pair of neurons sees
 
 * a postsynaptic *priming* spike at ``t_post - priming_interval``,
 * the postsynaptic spike at ``t_post``,
