@@ -154,8 +154,7 @@ def plot_receptive_fields(
     """
     ax = _axes(ax)
     grid = receptive_field_grid(weights, image_shape, n_cols=n_cols, gap=gap)
-    cmap = matplotlib.colormaps.get_cmap(cmap).copy()
-    cmap.set_bad("white")
+    cmap = matplotlib.colormaps.get_cmap(cmap).with_extremes(bad="white")
     if vmax is None:
         finite = grid[np.isfinite(grid)]
         vmax = float(finite.max()) if finite.size and finite.max() > vmin else vmin + 1.0
@@ -276,8 +275,7 @@ def plot_assignments(
         rows = max(1, math.ceil(n / cols))
         grid = np.full((rows, cols), np.nan)
         grid.flat[:n] = np.where(assignments >= 0, assignments % 10, np.nan)
-        cmap = tab10.copy()
-        cmap.set_bad("0.85")
+        cmap = tab10.with_extremes(bad="0.85")
         grid_ax.imshow(
             np.ma.masked_invalid(grid), cmap=cmap, vmin=-0.5, vmax=9.5, interpolation="nearest"
         )

@@ -1,0 +1,179 @@
+"""``stdp describe``: every equation the network is built from and every parameter."""
+
+from __future__ import annotations
+
+import gc
+import re
+
+import brian2
+import pytest
+from brian2 import Equations
+from brian2.utils.logger import catch_logs
+
+from stdp import equations as eq
+from stdp.cli import main
+from stdp.config import SCHEMA, Param, load_config
+from stdp.describe import describe, model_strings, parameter_rows, symbol_rows
+from stdp.network import build_network
+
+VARIANTS = [
+    [],
+    [
+        "stdp.trace_update=add",
+        "exc.clamp_refractory=true",
+        "inh.clamp_refractory=false",
+        "exc.spike_block=50 ms",
+        "normalization.enabled=false",
+        "dataset.name=mnist",
+    ],
+]
+
+
+def _keys(schema, prefix=""):
+    for name, item in schema.items():
+        if isinstance(item, Param):
+            yield prefix + name
+        else:
+            yield from _keys(item, f"{prefix}{name}.")
+
+
+def _code_blocks(text: str) -> list[str]:
+    return [block.strip() for block in re.findall(r"```\n(.*?)```", text, flags=re.S)]
+
+
+@pytest.fixture
+def runtime_numpy():
+    """Runtime device, numpy target; Brian2's "never run" warnings of the objects kept quiet."""
+    brian2.set_device("runtime")
+    old = brian2.prefs.codegen.target
+    brian2.prefs.codegen.target = "numpy"
+    with catch_logs():
+        yield
+        gc.collect()
+    brian2.prefs.codegen.target = old
+
+
+@pytest.mark.parametrize("overrides", VARIANTS)
+def test_every_equation_string_is_a_code_block(overrides):
+    cfg = load_config(None, overrides)
+    text = describe(cfg)
+    blocks = _code_blocks(text)
+    strings = [code for roles in model_strings(cfg).values() for code in roles.values()]
+    assert len(strings) == 20
+    for code in strings:
+        assert code in blocks
+    # every equation constant of stdp.equations, as this config fills it in
+    fill = {
+        "clamp": "(unless refractory)" if cfg["exc.clamp_refractory"] else "",
+        "trace": "=" if cfg["stdp.trace_update"] == "set" else "+=",
+    }
+    constants = [name for name in eq.__all__ if name.isupper()]
+    for name in constants:
+        code = getattr(eq, name)
+        if name == "INH_EQUATIONS":
+            code = code.format(clamp="(unless refractory)" if cfg["inh.clamp_refractory"] else "")
+        elif "{" in code:
+            code = code.format(**fill)
+        assert any(code.strip() in block for block in blocks), name
+    assert text.startswith("# Diehl & Cook (2015)")
+    assert "doi:[10.3389/fncom.2015.00099]" in text
+    if "stdp.trace_update=add" in overrides:
+        exc_reset = "v = v_reset\ntheta += learning * theta_plus\npost1 += 1\npost2 += 1"
+        assert exc_reset in blocks and "pre += 1" in blocks
+        assert "v > v_thresh + theta - theta_offset and t - lastspike > spike_block" in blocks
+        assert "Off in this configuration" in text
+        assert "input (784) -> exc (400) | all to all, 313600" in text
+
+
+@pytest.mark.parametrize("overrides", VARIANTS[:2])
+def test_described_strings_are_those_of_the_built_network(runtime_numpy, overrides):
+    cfg = load_config(None, ["network.n_exc=3", *overrides])
+    built = build_network(cfg, n_input=4, chunk_cycles=1)
+    m = model_strings(cfg)
+    assert built.exc.events["spike"] == m["exc"]["threshold"]
+    assert built.inh.events["spike"] == m["inh"]["threshold"]
+    assert built.input.events["spike"] == m["input"]["threshold"]
+    for group in ("exc", "inh", "input"):
+        assert getattr(built, group).event_codes["spike"].strip() == m[group]["reset"]
+    assert built.input_to_exc.pre.code.strip() == m["input_to_exc"]["on_pre"]
+    assert built.input_to_exc.post.code.strip() == m["input_to_exc"]["on_post"]
+    assert built.exc_to_inh.pre.code.strip() == m["exc_to_inh"]["on_pre"]
+    assert built.inh_to_exc.pre.code.strip() == m["inh_to_exc"]["on_pre"]
+    assert built.spike_counter.pre.code.strip() == m["spike_counter"]["on_pre"]
+    regular = {
+        obj.name: obj.abstract_code.strip()
+        for group in (built.exc, built.input_to_exc, built.controller)
+        for obj in group.contained_objects
+        if obj.name
+        in ("learning_switch", "normalize_sums", "normalize_weights", "controller_cycle")
+    }
+    assert regular["learning_switch"] == m["exc"]["at the start of every cycle"]
+    assert regular["controller_cycle"] == m["controller"]["at the start of every cycle"]
+    if cfg["normalization.enabled"]:
+        assert (
+            regular["normalize_weights"]
+            == m["normalization"]["weights (input_to_exc, every cycle)"]
+        )
+        assert regular["normalize_sums"] == m["normalization"]["sums (exc, every cycle)"]
+    for group in ("input", "input_to_exc", "controller"):
+        assert Equations(m[group]["model"]) == getattr(built, group).equations
+    for group in ("exc", "inh"):
+        ours = Equations(m[group]["model"])
+        theirs = getattr(built, group).equations
+        for name in ours.names:  # Brian2 adds refractoriness to v and lastspike, ...
+            assert str(ours[name].expr or "") in str(theirs[name].expr or "")
+            assert ours[name].dim == theirs[name].dim
+    # every external symbol of every namespace is in the symbol table
+    namespaces = set()
+    for obj in (
+        built.exc,
+        built.inh,
+        built.input,
+        built.input_to_exc,
+        built.exc_to_inh,
+        built.inh_to_exc,
+        built.controller,
+        built.spike_counter,
+    ):
+        namespaces |= set(obj.namespace)
+    assert {row[1] for row in symbol_rows(cfg, 4)} == namespaces
+
+
+def test_every_schema_key_is_in_the_parameter_table():
+    cfg = load_config("experiments/digits.toml", ["network.n_exc=37"])
+    text = describe(cfg)
+    keys = list(_keys(SCHEMA))
+    assert [row[0] for row in parameter_rows(cfg)] == keys
+    for key in keys:
+        assert re.search(rf"^\| `{re.escape(key)}` \|", text, flags=re.M), key
+    assert "| `network.n_exc` | 37 |  |" in text
+    assert "| `protocol.presentation` | 350 ms | ms |" in text
+    assert "| `encoding.max_rate` | 255 Hz | Hz |" in text  # from the config file
+    assert '| `stdp.rule` | "triplet" |' in text
+    assert "scaled to sum to 12." in text  # normalization.total of digits.toml
+    assert "one cycle is 500 ms" in text
+
+
+def test_cli_describe_prints_markdown(capsys):
+    status = main(["describe", "experiments/digits.toml", "--set", "network.n_exc=11"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("# Diehl & Cook (2015)")
+    assert "| `network.n_exc` | 11 |" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["experiments/digits.toml", "--set", "network.n_exx=3"], "unknown configuration key"),
+        (["experiments/digits.toml", "--set", "exc.tau_m=3 mV"], "exc.tau_m: '3 mV' is a voltage"),
+        (["no/such/file.toml"], "config file not found"),
+    ],
+)
+def test_cli_describe_bad_config(capsys, argv, message):
+    status = main(["describe", *argv])
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert status == 2
+    assert len(err) == 1 and err[0].startswith("stdp: error: ") and message in err[0]
+    assert captured.out == ""
