@@ -21,8 +21,9 @@ Figures are drawn on `matplotlib.figure.Figure` objects (no pyplot, no GUI),
 with the rc parameters of `STYLE` (the same as ``figures/style.mplstyle``),
 and every file is written atomically (a temporary name in the same folder,
 then `os.replace`). A figure whose data the folder does not have yet (no
-``metrics.json`` before the run ends, fewer than two snapshots) is skipped
-with a logged warning.
+``metrics.json`` before the run ends, fewer than two snapshots) or whose data
+set cannot be loaded on this machine (the presentation) is skipped with a
+logged warning.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from matplotlib.figure import Figure
 
 from . import plotting
 from .config import Config
-from .errors import CheckpointError, ConfigError
+from .errors import CheckpointError, ConfigError, DataError
 from .fileio import atomic_write_bytes
 
 __all__ = [
@@ -286,11 +287,18 @@ def figure_weight_histogram(res: Results) -> Figure:
     return fig
 
 
-def figure_presentation(res: Results, example_index: int = 0) -> Figure:
-    """One test example shown to the trained network (re-simulated, runtime mode)."""
+def figure_presentation(res: Results, example_index: int = 0) -> Figure | None:
+    """One test example shown to the trained network (re-simulated, runtime mode).
+
+    None (the figure is skipped) if the run's data set cannot be loaded here.
+    """
     from .recording import record_presentation
 
-    rec = record_presentation(res.run_dir, example_index=example_index)
+    try:
+        rec = record_presentation(res.run_dir, example_index=example_index)
+    except DataError as err:
+        logger.warning("no presentation figure: %s", _one_line(err))
+        return None
     fig = _figure("presentation")
     axes = fig.subplots(3, 1, sharex=True, height_ratios=[2, 2, 1.5])
     plotting.plot_presentation(

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from stdp.cli import main
-from stdp.errors import CheckpointError
+from stdp.errors import CheckpointError, DataError
 from stdp.experiment import run_experiment
 from stdp.figures import FIGSIZES, FIGURES, STYLE, make_figures
 from stdp.recording import record_presentation
@@ -128,6 +128,21 @@ def test_unfinished_run_skips_what_it_lacks(run_dir, tmp_path, caplog):
     messages = " ".join(r.getMessage() for r in caplog.records)
     assert "confusion" in messages and "running_accuracy" in messages
     assert "1 snapshot(s)" in messages
+
+
+def test_presentation_skipped_without_the_data_set(run_dir, tmp_path, monkeypatch, caplog):
+    import stdp.datasets
+
+    def unavailable(*args, **kwargs):
+        raise DataError("data set 'digits' not found")
+
+    monkeypatch.setattr(stdp.datasets, "load_dataset", unavailable)
+    with caplog.at_level(logging.WARNING, logger="stdp.figures"):
+        paths = make_figures(
+            run_dir, tmp_path, ("png",), names=["presentation", "theta"], animation=False
+        )
+    assert [p.name for p in paths] == ["theta.png"]
+    assert "not found" in caplog.text
 
 
 @pytest.mark.parametrize("damage", ["missing", "no_checkpoint", "truncated", "garbage", "bad_json"])
