@@ -268,13 +268,9 @@ class Experiment:
                     block, counts, labels, acc_every, ck["train_accuracy"], first, n_classes
                 )
             ck["state"] = state
-            if (
-                snap_every
-                and (pos.done // snap_every) > (first // snap_every)
-                or pos.done >= n_train
-            ):
-                if snap_every:
-                    self._snapshot(state, pos.done)
+            crossed = pos.done // snap_every > first // snap_every if snap_every else False
+            if snap_every and (crossed or pos.done >= n_train):
+                self._snapshot(state, pos.done)
             if pos.done // every > first // every or pos.done >= n_train:
                 ck["phase"] = "label" if pos.done >= n_train else "train"
                 ck["train_block"] = tuple(block)
