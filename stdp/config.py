@@ -280,6 +280,26 @@ SCHEMA: dict[str, Any] = {
     "test": {
         "n_examples": Param("all", int, "test examples evaluated ('all': the whole test set)"),
     },
+    "equations": {
+        key: Param(
+            "",
+            str,
+            f"replace the built-in {what} (a Brian2 string; empty: built-in, see "
+            "stdp/equations.py). Must keep the variables the engine uses",
+        )
+        for key, what in (
+            ("exc_model", "excitatory model equations"),
+            ("exc_threshold", "excitatory threshold condition"),
+            ("exc_reset", "excitatory reset code"),
+            ("inh_model", "inhibitory model equations"),
+            ("inh_threshold", "inhibitory threshold condition"),
+            ("inh_reset", "inhibitory reset code"),
+            ("stdp_on_pre", "input->exc on_pre code (transmission and depression)"),
+            ("stdp_on_post", "input->exc on_post code (potentiation)"),
+            ("exc_to_inh_on_pre", "exc->inh on_pre code"),
+            ("inh_to_exc_on_pre", "inh->exc on_pre code"),
+        )
+    },
     "engine": {
         "chunk_cycles": Param(
             1000,

@@ -21,6 +21,7 @@ from typing import Any
 from brian2 import ms
 
 from . import equations as eq
+from . import network
 from .config import SCHEMA, Config, Param
 from .network import cycle_duration, norm_total
 
@@ -52,17 +53,18 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         Brian2 by `stdp.network` (stripped of surrounding blank lines).
     """
     trace = "=" if cfg["stdp.trace_update"] == "set" else "+="
+    used = network.model_strings(cfg)  # built-in strings or the config's [equations]
     strings = {
         "exc": {
-            "model": eq.excitatory_equations(cfg["exc.clamp_refractory"]),
-            "threshold": eq.excitatory_threshold(float(cfg["exc.spike_block"]) > 0),
-            "reset": eq.excitatory_reset(cfg["stdp.trace_update"]),
+            "model": used["exc_model"],
+            "threshold": used["exc_threshold"],
+            "reset": used["exc_reset"],
             "at the start of every cycle": eq.LEARNING_SWITCH,
         },
         "inh": {
-            "model": eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
-            "threshold": eq.INH_THRESHOLD,
-            "reset": eq.INH_RESET,
+            "model": used["inh_model"],
+            "threshold": used["inh_threshold"],
+            "reset": used["inh_reset"],
         },
         "input": {
             "model": eq.INPUT_EQUATIONS,
@@ -71,11 +73,11 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         },
         "input_to_exc": {
             "model": eq.STDP_MODEL,
-            "on_pre": eq.STDP_ON_PRE,
-            "on_post": eq.STDP_ON_POST,
+            "on_pre": used["stdp_on_pre"],
+            "on_post": used["stdp_on_post"],
         },
-        "exc_to_inh": {"on_pre": eq.EXC_TO_INH_ON_PRE},
-        "inh_to_exc": {"on_pre": eq.INH_TO_EXC_ON_PRE},
+        "exc_to_inh": {"on_pre": used["exc_to_inh_on_pre"]},
+        "inh_to_exc": {"on_pre": used["inh_to_exc_on_pre"]},
         "normalization": {
             "weights (input_to_exc, every cycle)": eq.NORMALIZE_WEIGHTS,
             "sums (exc, every cycle)": eq.NORMALIZE_SUMS,

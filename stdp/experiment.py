@@ -31,6 +31,7 @@ import json
 import platform
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,7 +47,7 @@ from .errors import CheckpointError, ConfigError
 from .evaluation import evaluate_with_labeller
 from .fileio import atomic_save_npz, atomic_write_json, atomic_write_text
 from .labelling import NeuronLabeller, all_activity, assign_labels
-from .network import initial_state
+from .network import initial_state, validate_model
 from .training import STREAMS, PassPosition, run_pass
 
 __all__ = ["Experiment", "run_experiment", "resume_experiment", "evaluate_run", "load_checkpoint"]
@@ -489,6 +490,7 @@ def run_experiment(
             f"{run_dir} already holds a run; use 'stdp resume {run_dir}' or another --out"
         )
     exp = Experiment(cfg, run_dir, stream)  # loads and checks the data set
+    validate_model(cfg, exp.n_input)  # every equation string, units included
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_dir / "config.toml", cfg.to_toml())
     exp.say(f"results folder: {run_dir}")
@@ -508,7 +510,7 @@ def load_checkpoint(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError) as err:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise CheckpointError(f"{path}: cannot read the checkpoint ({err})") from None
     try:
         meta = json.loads(str(arrays["meta"]))

@@ -96,6 +96,39 @@ class BuiltNetwork:
     chunk_cycles: int
 
 
+#: Variables that a replaced equation string must keep (the engine moves them
+#: between chunks, the synapses and the protocol read them).
+REQUIRED_VARIABLES = {
+    "exc": ("v", "ge", "gi", "theta", "post1", "post2", "wsum", "learning", "learning_now"),
+    "inh": ("v", "ge", "gi"),
+}
+
+
+def model_strings(cfg: Config) -> dict[str, str]:
+    """The equation strings a configuration uses: the built-in ones or its ``[equations]``.
+
+    Returns
+    -------
+    dict
+        ``{"exc_model": ..., "exc_threshold": ..., ...}`` with one entry per key
+        of the config's ``equations`` section.
+    """
+    trace = cfg["stdp.trace_update"]
+    builtin = {
+        "exc_model": eq.excitatory_equations(cfg["exc.clamp_refractory"]),
+        "exc_threshold": eq.excitatory_threshold(float(cfg["exc.spike_block"]) > 0),
+        "exc_reset": eq.excitatory_reset(trace),
+        "inh_model": eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
+        "inh_threshold": eq.INH_THRESHOLD,
+        "inh_reset": eq.INH_RESET,
+        "stdp_on_pre": eq.STDP_ON_PRE,
+        "stdp_on_post": eq.STDP_ON_POST,
+        "exc_to_inh_on_pre": eq.EXC_TO_INH_ON_PRE,
+        "inh_to_exc_on_pre": eq.INH_TO_EXC_ON_PRE,
+    }
+    return {key: cfg[f"equations.{key}"] or value for key, value in builtin.items()}
+
+
 def _neuron_namespace(cfg: Config, section: str) -> dict:
     keys = ("v_rest", "v_reset", "v_thresh", "tau_m", "tau_ge", "tau_gi", "E_exc", "E_inh")
     return {key: cfg[f"{section}.{key}"] for key in keys}
@@ -174,14 +207,15 @@ def excitatory_group(
         spike_block=cfg["exc.spike_block"],
         norm_total=norm_total(cfg, n_input),
     )
-    model = eq.excitatory_equations(cfg["exc.clamp_refractory"])
+    strings = model_strings(cfg)
+    model = strings["exc_model"]
     if controller is None:
         model = model.replace("learning_now : 1 (linked)", "learning_now : 1")
     exc = NeuronGroup(
         n_exc,
         model,
-        threshold=threshold or eq.excitatory_threshold(float(cfg["exc.spike_block"]) > 0),
-        reset=eq.excitatory_reset(cfg["stdp.trace_update"]),
+        threshold=threshold or strings["exc_threshold"],
+        reset=strings["exc_reset"],
         refractory=cfg["exc.refractory"],
         method=cfg["network.method"],
         clock=clock,
@@ -202,11 +236,12 @@ def excitatory_group(
 
 def inhibitory_group(cfg: Config, n_inh: int, clock: brian2.Clock) -> NeuronGroup:
     """Inhibitory neurons (fixed threshold)."""
+    strings = model_strings(cfg)
     return NeuronGroup(
         n_inh,
-        eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
-        threshold=eq.INH_THRESHOLD,
-        reset=eq.INH_RESET,
+        strings["inh_model"],
+        threshold=strings["inh_threshold"],
+        reset=strings["inh_reset"],
         refractory=cfg["inh.refractory"],
         method=cfg["network.method"],
         clock=clock,
@@ -219,12 +254,13 @@ def stdp_synapses(
     cfg: Config, source: NeuronGroup, target: NeuronGroup, clock: brian2.Clock, n_input: int
 ) -> Synapses:
     """The plastic input -> excitatory synapses (not yet connected)."""
+    strings = model_strings(cfg)
     return Synapses(
         source,
         target,
         model=eq.STDP_MODEL,
-        on_pre=eq.STDP_ON_PRE,
-        on_post=eq.STDP_ON_POST,
+        on_pre=strings["stdp_on_pre"],
+        on_post=strings["stdp_on_post"],
         clock=clock,
         name="input_to_exc",
         namespace={
@@ -270,7 +306,7 @@ def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) ->
     exc_to_inh = Synapses(
         exc,
         inh,
-        on_pre=eq.EXC_TO_INH_ON_PRE,
+        on_pre=model_strings(cfg)["exc_to_inh_on_pre"],
         clock=clock,
         name="exc_to_inh",
         namespace={"w_exc_inh": cfg["network.w_exc_inh"]},
@@ -279,7 +315,7 @@ def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) ->
     inh_to_exc = Synapses(
         inh,
         exc,
-        on_pre=eq.INH_TO_EXC_ON_PRE,
+        on_pre=model_strings(cfg)["inh_to_exc_on_pre"],
         clock=clock,
         name="inh_to_exc",
         namespace={"w_inh_exc": cfg["network.w_inh_exc"]},
@@ -365,3 +401,71 @@ def initial_state(cfg: Config, n_input: int, rng: np.random.Generator) -> dict[s
         "input_to_exc.delay": delay,
     }
     return state
+
+
+_KEYS_OF_OBJECT = {
+    "exc": ("exc_model", "exc_threshold", "exc_reset"),
+    "inh": ("inh_model", "inh_threshold", "inh_reset"),
+    "input_to_exc": ("stdp_on_pre", "stdp_on_post"),
+    "exc_to_inh": ("exc_to_inh_on_pre",),
+    "inh_to_exc": ("inh_to_exc_on_pre",),
+}
+
+
+def validate_model(cfg: Config, n_input: int) -> None:
+    """Build a 2-neuron copy of the network in runtime mode and prepare it to run.
+
+    This checks every equation string (the built-in ones and any replaced in
+    the config's ``[equations]`` section) for syntax, unknown names and
+    inconsistent units in about a second, before anything is compiled or
+    written.
+
+    Raises
+    ------
+    ConfigError
+        Naming the ``equations.*`` keys of the object that failed.
+    """
+    import gc
+
+    from brian2.utils.logger import catch_logs
+
+    from .errors import ConfigError
+
+    small = cfg.replace(network__n_exc=2, engine__chunk_cycles=1)
+    brian2.set_device("runtime")
+    previous = brian2.prefs.codegen.target
+    brian2.prefs.codegen.target = "numpy"
+    problem = None
+    with catch_logs():  # the throw-away objects would warn that they never ran
+        try:
+            problem = _model_problem(small, n_input)
+        finally:
+            brian2.prefs.codegen.target = previous
+            gc.collect()
+    if problem is not None:
+        raise ConfigError(problem)
+
+
+def _model_problem(cfg: Config, n_input: int) -> str | None:
+    overridden = [k for k in model_strings(cfg) if cfg[f"equations.{k}"]]
+    try:
+        built = build_network(cfg, n_input, chunk_cycles=1)
+        for group, names in REQUIRED_VARIABLES.items():
+            missing = [n for n in names if n not in getattr(built, group).variables]
+            if missing:
+                keys = ", ".join(f"equations.{k}" for k in _KEYS_OF_OBJECT[group])
+                return (
+                    f"{keys}: the {group} model must define {', '.join(missing)} "
+                    "(the engine and the synapses use them)"
+                )
+        built.net.run(0 * second, namespace={})  # prepares every object, runs no step
+    except Exception as err:  # Brian2 raises many kinds; report them as config errors
+        name = getattr(getattr(err, "brianobj", None), "name", "") or ""
+        owners = sorted(_KEYS_OF_OBJECT, key=len, reverse=True)
+        owner = next((o for o in owners if name.startswith(o)), None)
+        keys = _KEYS_OF_OBJECT[owner] if owner else (tuple(overridden) or ("equations",))
+        cause = err.__cause__ or err
+        message = " ".join(str(cause).split())
+        where = ", ".join(k if k == "equations" else f"equations.{k}" for k in keys)
+        return f"{where}: the model does not build ({message})"
+    return None
