@@ -43,6 +43,8 @@ __all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_
 # Variables that make up a chunk's state, in "group.variable" form.
 STATE_KEYS = tuple(f"{g}.{v}" for g, vs in STATE_VARIABLES.items() for v in vs)
 _UNITS = {"v": brian2.volt, "theta": brian2.volt, "lastspike": second}
+#: Bumped when the engine changes how it builds (compiler or linker flags, inserted code).
+ENGINE_VERSION = 2
 # Configuration keys that do not change the generated code.
 _NOT_IN_CODE = ("seed", "device", "dataset.", "train.", "label.", "test.", "engine.build_dir")
 
@@ -304,6 +306,11 @@ class StandaloneEngine(Engine):
         prefs.devices.cpp_standalone.openmp_threads = 0
         # Brian2's default "make -j" starts one compiler per file at once.
         prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+        # Linking with -ffast-math sets flush-to-zero: traces and conductances
+        # that decay between spikes would otherwise spend most of their time as
+        # denormal numbers (below 1e-308), which the CPU handles 10-100x slower
+        # (the chunks got slower and slower without it).
+        prefs.codegen.cpp.extra_link_args = ["-ffast-math"]
         self._built = build_network(cfg, n_input, self.chunk_cycles)
         device = brian2.device
         device.apply_run_args()
@@ -359,7 +366,9 @@ def build_key(cfg: Config, n_input: int) -> str:
             key == p or key.startswith(p) for p in _NOT_IN_CODE if p.endswith(".") or key == p
         )
     }
-    relevant.update(n_input=n_input, brian2=brian2.__version__, numpy=np.__version__)
+    relevant.update(
+        n_input=n_input, brian2=brian2.__version__, numpy=np.__version__, engine=ENGINE_VERSION
+    )
     digest = hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
     return f"n{cfg['network.n_exc']}_in{n_input}_{digest}"
 
