@@ -22,6 +22,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 import time
 
@@ -100,6 +102,31 @@ def measure(cfg_overrides, device, n_examples, n_warmup, images, n_input):
     }
 
 
+def _measure_in_subprocess(spec: dict) -> dict:
+    """Each measurement runs in a fresh process: Brian2's device is global state."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", json.dumps(spec)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _one(spec: dict) -> None:
+    from brian2 import prefs
+
+    from stdp.datasets import load_dataset
+    from stdp.encoding import encode_images
+
+    prefs.logging.file_log = False
+    images = encode_images(load_dataset(spec["dataset"]).train_images)
+    result = measure(
+        spec["overrides"], spec["device"], spec["examples"], spec["warmup"], images, images.shape[1]
+    )
+    print(json.dumps(result))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 400])
@@ -108,18 +135,14 @@ def main(argv=None) -> int:
     parser.add_argument("--runtime-examples", type=int, default=40, help="timed examples, runtime")
     parser.add_argument("--chunk", type=int, default=250, help="cycles per compiled run")
     parser.add_argument("--no-runtime", action="store_true")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one:
+        _one(json.loads(args.one))
+        return 0
 
     import brian2
-    from brian2 import prefs
 
-    from stdp.datasets import load_dataset
-    from stdp.encoding import encode_images
-
-    prefs.logging.file_log = False
-    data = load_dataset(args.dataset)
-    images = encode_images(data.train_images)
-    n_input = images.shape[1]
     print(
         f"# stdp throughput benchmark: {args.dataset}, faithful protocol, 1 thread, "
         f"brian2 {brian2.__version__}, numpy {np.__version__}",
@@ -128,11 +151,15 @@ def main(argv=None) -> int:
     rows = []
     for n in args.sizes:
         base = [f"network.n_exc={n}", f"engine.chunk_cycles={args.chunk}", "seed=1"]
-        rows.append(measure(base, "cpp_standalone", args.examples, 0, images, n_input))
+        spec = {"dataset": args.dataset, "overrides": base, "device": "cpp_standalone"}
+        rows.append(_measure_in_subprocess({**spec, "examples": args.examples, "warmup": 0}))
         _print(rows[-1])
         if not args.no_runtime:
             rt = [f"network.n_exc={n}", "engine.chunk_cycles=10", "seed=1"]
-            rows.append(measure(rt, "runtime", args.runtime_examples, 10, images, n_input))
+            spec = {"dataset": args.dataset, "overrides": rt, "device": "runtime"}
+            rows.append(
+                _measure_in_subprocess({**spec, "examples": args.runtime_examples, "warmup": 10})
+            )
             _print(rows[-1])
     print()
     print(
@@ -150,10 +177,8 @@ def main(argv=None) -> int:
         c = [r for r in rows if r["n_exc"] == n and r["device"] == "cpp_standalone"]
         rt = [r for r in rows if r["n_exc"] == n and r["device"] == "runtime"]
         if c and rt:
-            print(
-                f"N={n}: compiled / runtime = "
-                f"{c[0]['examples_per_s'] / rt[0]['examples_per_s']:.1f}x"
-            )
+            ratio = c[0]["examples_per_s"] / rt[0]["examples_per_s"]
+            print(f"N={n}: compiled / runtime = {ratio:.1f}x")
     return 0
 
 
