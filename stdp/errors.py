@@ -6,7 +6,7 @@ subclass of `StdpError`. The command line turns these into a one-line
 message and exit status 2.
 """
 
-__all__ = ["StdpError", "ConfigError", "DataError", "CheckpointError"]
+__all__ = ["StdpError", "ConfigError", "DataError", "CheckpointError", "SimulationError"]
 
 
 class StdpError(Exception):
@@ -23,3 +23,7 @@ class DataError(StdpError):
 
 class CheckpointError(StdpError):
     """A checkpoint or results folder is missing, corrupt or inconsistent."""
+
+
+class SimulationError(StdpError):
+    """The simulation blew up with these parameters (e.g. an unstable integration method)."""

@@ -25,6 +25,7 @@ import numpy as np
 
 from .config import Config
 from .engine import ChunkResult, Engine, chunk_seed
+from .errors import SimulationError
 
 __all__ = ["PassPosition", "PassStats", "run_pass", "examples_from_chunk", "STREAMS"]
 
@@ -151,6 +152,18 @@ def examples_from_chunk(
     return counts, presentations, last_finished
 
 
+def _check_state(result: ChunkResult) -> None:
+    """Stop with a clear message if the simulation blew up (e.g. unstable forward Euler)."""
+    v = result.state["exc.v"]
+    if not np.all(np.isfinite(v)) or np.max(np.abs(v)) > 1.0:
+        raise SimulationError(
+            f"the simulation diverged (excitatory v reached {np.nanmax(np.abs(v)):.3g} V, "
+            f"{result.n_exc_spikes} excitatory spikes in one chunk): forward Euler is unstable "
+            "when the summed inhibitory conductance is large; set network.method = "
+            '"exponential_euler" or a smaller network.dt'
+        )
+
+
 def run_pass(
     engine: Engine,
     state: dict[str, np.ndarray],
@@ -200,6 +213,7 @@ def run_pass(
     """
     cfg = engine.cfg
     chunk = engine.chunk_cycles
+    min_spikes = cfg["encoding.min_spikes"]
     n_images = images.shape[0]
     collected = []
     while position.done < n_examples:
@@ -230,11 +244,17 @@ def run_pass(
         stats.inh_spikes += result.n_inh_spikes
         stats.sim_seconds += result.sim_seconds
         stats.chunks += 1
+        _check_state(result)
         position.done += n_done
         position.chunk += 1
-        position.k_start = -1.0 if last_finished else 0.0
-        position.nspk = result.nspk
-        position.retries = result.retries
+        if n_done == n_valid:
+            # Every example given was finished (the rest of the chunk idled):
+            # whatever comes next starts a new example.
+            position.k_start, position.nspk, position.retries = -1.0, float(min_spikes), 0.0
+        else:
+            position.k_start = -1.0 if last_finished else 0.0
+            position.nspk = result.nspk
+            position.retries = result.retries
         stats.wall_seconds += time.perf_counter() - start
         if record_counts:
             collected.append(counts)

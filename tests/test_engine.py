@@ -119,6 +119,9 @@ def test_a_pass_continues_across_chunks_without_losing_examples(engine):
     assert sum(c for _, c in seen) == n
     assert position.stats.presentations == n + position.stats.retries
     assert position.chunk == len(seen) >= 4
+    # a finished pass leaves the controller ready for a new example
+    assert (position.k_start, position.retries) == (-1.0, 0.0)
+    assert position.nspk >= cfg["encoding.min_spikes"]
 
 
 def test_end_to_end_run_writes_every_result(tmp_path):
