@@ -114,13 +114,15 @@ class Engine:
         self.present_steps = int(round(float(cfg["protocol.presentation"] / self.dt)))
         self.duration = self.chunk_cycles * self.cycle
         self.setup_seconds = 0.0
+        self._delay: np.ndarray | None = None  # the delays of the running chunk (constant)
+
+    @property
+    def built(self) -> BuiltNetwork:
+        """The Brian2 objects of the network (set by the device-specific subclass)."""
+        return self._built
 
     # -- to be provided by the device-specific subclasses -------------------------
     def _run(self, values: dict, seed: int) -> ChunkResult:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    @property
-    def built(self) -> BuiltNetwork:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def close(self) -> None:
@@ -260,12 +262,7 @@ class RuntimeEngine(Engine):
         brian2.set_device("runtime")
         prefs.codegen.target = "cython"
         self._built = build_network(cfg, n_input, self.chunk_cycles)
-        self._delay = None
         self.setup_seconds = time.perf_counter() - start
-
-    @property
-    def built(self) -> BuiltNetwork:
-        return self._built
 
     def _run(self, values: dict, seed: int) -> ChunkResult:
         b = self._built
@@ -325,12 +322,7 @@ class StandaloneEngine(Engine):
         with _locked(self.build_dir / ".build.lock"):
             device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
         self._results = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        self._delay = None
         self.setup_seconds = time.perf_counter() - start
-
-    @property
-    def built(self) -> BuiltNetwork:
-        return self._built
 
     def _run(self, values: dict, seed: int) -> ChunkResult:
         device = brian2.device

@@ -156,8 +156,9 @@ def _check_state(result: ChunkResult) -> None:
     """Stop with a clear message if the simulation blew up (e.g. unstable forward Euler)."""
     v = result.state["exc.v"]
     if not np.all(np.isfinite(v)) or np.max(np.abs(v)) > 1.0:
+        worst = np.max(np.abs(np.where(np.isfinite(v), v, np.inf)))
         raise SimulationError(
-            f"the simulation diverged (excitatory v reached {np.nanmax(np.abs(v)):.3g} V, "
+            f"the simulation diverged (excitatory v reached {worst:.3g} V, "
             f"{result.n_exc_spikes} excitatory spikes in one chunk): forward Euler is unstable "
             "when the summed inhibitory conductance is large; set network.method = "
             '"exponential_euler" or a smaller network.dt'

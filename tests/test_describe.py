@@ -150,7 +150,8 @@ def test_every_schema_key_is_in_the_parameter_table():
     assert "| `protocol.presentation` | 350 ms | ms |" in text
     assert "| `encoding.max_rate` | 255 Hz | Hz |" in text  # from the config file
     assert '| `stdp.rule` | "triplet" |' in text
-    assert "scaled to sum to 12." in text  # normalization.total of digits.toml
+    total = cfg["normalization.total"]  # a number in digits.toml, not "auto"
+    assert f"scaled to sum to {total:g}." in text
     assert "one cycle is 500 ms" in text
 
 
