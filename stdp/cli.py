@@ -86,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(err).split())
         print(f"stdp: error: {message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. "stdp describe CONFIG | head"
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("stdp: interrupted; continue with 'stdp resume RUN_DIR'", file=sys.stderr)
         return 130

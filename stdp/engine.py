@@ -36,6 +36,7 @@ import numpy as np
 from brian2 import prefs, second
 
 from .config import Config
+from .errors import SimulationError
 from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
 
 __all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_root"]
@@ -337,6 +338,11 @@ class StandaloneEngine(Engine):
                 with_output=False,
                 run_args=run_args,
             )
+        except RuntimeError as err:  # the binary failed or was killed
+            raise SimulationError(
+                f"the compiled simulation stopped ({err}); the last checkpoint is kept: "
+                "continue with 'stdp resume RUN_DIR'"
+            ) from None
         finally:
             for name in list(device.run_args_arrays):
                 with contextlib.suppress(FileNotFoundError):
