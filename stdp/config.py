@@ -279,6 +279,12 @@ SCHEMA: dict[str, Any] = {
     },
     "test": {
         "n_examples": Param("all", int, "test examples evaluated ('all': the whole test set)"),
+        "presentations": Param(
+            1,
+            int,
+            "show the test set this many times (each with new Poisson input) and report the "
+            "accuracy as mean and SD over them (the paper: 10)",
+        ),
     },
     "equations": {
         key: Param(
@@ -578,6 +584,7 @@ def _check_consistency(cfg: Config) -> None:
         "protocol.presentation",
         "engine.chunk_cycles",
         "train.checkpoint_every",
+        "test.presentations",
         "stdp.w_max",
         "stdp.tau_pre",
         "stdp.tau_post1",

@@ -44,7 +44,7 @@ from .datasets import Dataset, load_dataset
 from .encoding import encode_images
 from .engine import STATE_KEYS, Engine, make_engine
 from .errors import CheckpointError, ConfigError
-from .evaluation import evaluate_with_labeller
+from .evaluation import evaluate_with_labeller, mean_and_sd
 from .fileio import atomic_save_npz, atomic_write_json, atomic_write_text
 from .labelling import NeuronLabeller, all_activity, assign_labels
 from .network import initial_state, validate_model
@@ -146,7 +146,7 @@ def _load_data(cfg: Config) -> _Data:
         label_images=encode_images(dataset.train_images[:n_label]),
         label_labels=dataset.train_labels[:n_label],
         test_images=encode_images(dataset.test_images[:n_test]),
-        test_labels=dataset.test_labels[:n_test],
+        test_labels=np.tile(dataset.test_labels[:n_test], cfg["test.presentations"]),
         n_train=cfg["train.n_examples"],
     )
 
@@ -312,11 +312,16 @@ class Experiment:
 
     def _evaluate_passes(self, ck: dict[str, Any]) -> dict[str, Any]:
         data = self.data
-        for name, images in (("label", data.label_images), ("test", data.test_images)):
+        passes = (
+            ("label", data.label_images, data.label_images.shape[0]),
+            # the test set, shown test.presentations times in a row
+            ("test", data.test_images, data.test_labels.shape[0]),
+        )
+        for name, images, n_total in passes:
             if PHASES.index(ck["phase"]) > PHASES.index(name):
                 continue
             ck["phase"] = name
-            ck = self._frozen_pass(ck, name, images)
+            ck = self._frozen_pass(ck, name, images, n_total)
             counts = ck[f"{name}_counts"]
             labels = data.label_labels if name == "label" else data.test_labels
             atomic_save_npz(
@@ -329,9 +334,10 @@ class Experiment:
             self.save_checkpoint(ck)
         return ck
 
-    def _frozen_pass(self, ck: dict[str, Any], name: str, images: np.ndarray) -> dict[str, Any]:
+    def _frozen_pass(
+        self, ck: dict[str, Any], name: str, images: np.ndarray, n_total: int
+    ) -> dict[str, Any]:
         cfg = self.cfg
-        n_total = images.shape[0]
         every = cfg["train.checkpoint_every"]
         position = ck.get(f"{name}_position") or PassPosition.start(cfg)
         counts_so_far = ck.get(f"{name}_counts")
@@ -385,6 +391,24 @@ class Experiment:
             data.test_labels,
             n_classes=data.dataset.n_classes,
         )
+        # The paper's protocol: accuracy as mean +- SD over presentations of the test set.
+        n_pres = cfg["test.presentations"]
+        per_presentation = [
+            float(np.mean(labeller.predict(block) == truth))
+            for block, truth in zip(
+                np.split(ck["test_counts"], n_pres),
+                np.split(data.test_labels, n_pres),
+                strict=True,
+            )
+        ]
+        mean, sd = mean_and_sd(per_presentation)
+        metrics.update(
+            test_presentations=n_pres,
+            accuracy_per_presentation=per_presentation,
+            accuracy_mean=mean,
+            accuracy_sd=sd,
+            n_test=int(data.test_labels.shape[0] // n_pres),
+        )
         train = ck["train_position"].stats
         metrics.update(
             {
@@ -417,8 +441,13 @@ class Experiment:
         if self.engine is not None:
             metrics["setup_seconds"] = self.engine.setup_seconds
         atomic_write_json(self.run_dir / "metrics.json", metrics)
+        spread = (
+            f" +- {100 * metrics['accuracy_sd']:.2f} (SD over {n_pres} presentations)"
+            if n_pres > 1
+            else ""
+        )
         self.say(
-            f"test accuracy {100 * metrics['accuracy']:.2f} % "
+            f"test accuracy {100 * metrics['accuracy']:.2f} %{spread} "
             f"(proportion weighting {100 * metrics['accuracy_proportion']:.2f} %), "
             f"{metrics['n_test']} test examples, labels from {metrics['n_label']} training examples"
         )

@@ -158,6 +158,17 @@ def test_end_to_end_run_writes_every_result(tmp_path):
     # evaluating again from the checkpoint reproduces the test accuracy exactly
     again = experiment.evaluate_run(run_dir, stream=None)
     assert again["accuracy"] == metrics["accuracy"]
+    # the paper's protocol: the test set shown several times, mean and SD reported
+    three = experiment.evaluate_run(run_dir, ["test.presentations=3"], stream=None)
+    per = three["accuracy_per_presentation"]
+    assert len(per) == 3 and three["n_test"] == 60
+    assert three["accuracy_mean"] == pytest.approx(np.mean(per))
+    assert three["accuracy"] == pytest.approx(np.mean(per))  # equal-sized presentations
+    assert three["accuracy_sd"] == pytest.approx(np.std(per, ddof=1))
+    assert per[0] == metrics["accuracy"]  # the first presentation is the one seen before
+    with np.load(run_dir / "test_counts.npz") as tc:
+        first, second, _ = np.split(tc["counts"], 3)
+        assert not np.array_equal(first, second)  # new Poisson input each time
 
 
 def test_killed_run_resumes_bit_for_bit(tmp_path, monkeypatch):
