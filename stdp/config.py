@@ -190,7 +190,11 @@ SCHEMA: dict[str, Any] = {
     ),
     "stdp": {
         "rule": Param(
-            "triplet", str, "learning rule of the input->exc synapses", choices=("triplet",)
+            "triplet",
+            str,
+            "learning rule of the input->exc synapses: triplet (the original code); the paper's "
+            "power_law (its headline figures), exponential, symmetric (pre-and-post)",
+            choices=("triplet", "power_law", "exponential", "symmetric"),
         ),
         "tau_pre": Param("20 ms", ms, "time constant of the presynaptic trace"),
         "tau_post1": Param(
@@ -204,6 +208,32 @@ SCHEMA: dict[str, Any] = {
             1e-2, float, "potentiation at a postsynaptic spike: w += nu_post * pre * post2"
         ),
         "w_max": Param(1.0, float, "weights are clipped to [0, w_max] after every update"),
+        "eta_pre": Param(
+            1e-4,
+            float,
+            "symmetric rule: depression at a presynaptic spike, -eta_pre * post1 * w**mu "
+            "(value: the code's nu_ee_pre)",
+        ),
+        "eta_post": Param(
+            1e-2,
+            float,
+            "power_law/exponential/symmetric rules: learning rate at a postsynaptic spike "
+            "(value: the code's nu_ee_post)",
+        ),
+        "x_tar": Param(
+            0.4,
+            float,
+            "target presynaptic trace: below it a postsynaptic spike depresses "
+            "(value: the code's unused STDP_offset)",
+        ),
+        "mu": Param(
+            0.2,
+            float,
+            "exponent of the weight dependence (value: the code's unused exp_ee_pre/post)",
+        ),
+        "beta": Param(
+            1.0, float, "exponential rule: strength of the weight dependence (our choice)"
+        ),
         "trace_update": Param(
             "set",
             str,

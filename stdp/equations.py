@@ -65,6 +65,7 @@ __all__ = [
     "STDP_MODEL",
     "STDP_ON_PRE",
     "STDP_ON_POST",
+    "RULES",
     "EXC_TO_INH_ON_PRE",
     "INH_TO_EXC_ON_PRE",
     "LEARNING_SWITCH",
@@ -153,6 +154,39 @@ dw = learning_post * (clip(w + nu_post * pre_pre * post2_post, 0, w_max) - w)
 w += dw
 wsum_post += dw
 """
+
+# --------------------------------------------------------------------------
+# The paper's other rules (Diehl & Cook 2015, section 2.3), with the same
+# traces (``pre`` in the input neuron, ``post1`` in the excitatory neuron).
+# The weight dependence uses the distance to the bounds clipped at 0, so that
+# a weight just above w_max after normalisation cannot give a negative base.
+# --------------------------------------------------------------------------
+TRANSMIT_ONLY_ON_PRE = "ge_post += w"
+POWER_LAW_ON_POST = """
+dw_raw = eta_post * (pre_pre - x_tar) * clip(w_max - w, 0, w_max)**mu
+dw = learning_post * (clip(w + dw_raw, 0, w_max) - w)
+w += dw
+wsum_post += dw
+"""
+EXPONENTIAL_ON_POST = """
+dw_raw = eta_post * (pre_pre * exp(-beta * w) - x_tar * exp(-beta * (w_max - w)))
+dw = learning_post * (clip(w + dw_raw, 0, w_max) - w)
+w += dw
+wsum_post += dw
+"""
+SYMMETRIC_ON_PRE = """
+ge_post += w
+dw = learning_post * (clip(w - eta_pre * post1_post * clip(w, 0, w_max)**mu, 0, w_max) - w)
+w += dw
+wsum_post += dw
+"""
+#: (on_pre, on_post) of each learning rule (``stdp.rule``).
+RULES = {
+    "triplet": (STDP_ON_PRE, STDP_ON_POST),
+    "power_law": (TRANSMIT_ONLY_ON_PRE, POWER_LAW_ON_POST),
+    "exponential": (TRANSMIT_ONLY_ON_PRE, EXPONENTIAL_ON_POST),
+    "symmetric": (SYMMETRIC_ON_PRE, POWER_LAW_ON_POST),
+}
 
 # --------------------------------------------------------------------------
 # Lateral inhibition: exc i -> inh i, inh i -> every exc j != i.

@@ -121,8 +121,8 @@ def model_strings(cfg: Config) -> dict[str, str]:
         "inh_model": eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
         "inh_threshold": eq.INH_THRESHOLD,
         "inh_reset": eq.INH_RESET,
-        "stdp_on_pre": eq.STDP_ON_PRE,
-        "stdp_on_post": eq.STDP_ON_POST,
+        "stdp_on_pre": eq.RULES[cfg["stdp.rule"]][0],
+        "stdp_on_post": eq.RULES[cfg["stdp.rule"]][1],
         "exc_to_inh_on_pre": eq.EXC_TO_INH_ON_PRE,
         "inh_to_exc_on_pre": eq.INH_TO_EXC_ON_PRE,
     }
@@ -267,6 +267,11 @@ def stdp_synapses(
             "nu_pre": cfg["stdp.nu_pre"],
             "nu_post": cfg["stdp.nu_post"],
             "w_max": cfg["stdp.w_max"],
+            "eta_pre": cfg["stdp.eta_pre"],
+            "eta_post": cfg["stdp.eta_post"],
+            "x_tar": cfg["stdp.x_tar"],
+            "mu": cfg["stdp.mu"],
+            "beta": cfg["stdp.beta"],
             "norm_total": norm_total(cfg, n_input),
         },
     )

@@ -172,10 +172,77 @@ def _triplet_window(
     return potentiation - nu_pre * post1
 
 
+def _apply(cfg: Config, kind: str, w: float, pre: float, post1: float, post2: float) -> float:
+    """One spike's weight update for ``stdp.rule`` (the formulas of `stdp.equations.RULES`)."""
+    rule = cfg["stdp.rule"]
+    w_max = cfg["stdp.w_max"]
+    eta_pre, eta_post = cfg["stdp.eta_pre"], cfg["stdp.eta_post"]
+    x_tar, mu, beta = cfg["stdp.x_tar"], cfg["stdp.mu"], cfg["stdp.beta"]
+    if kind == "pre":
+        if rule == "triplet":
+            w = w - cfg["stdp.nu_pre"] * post1
+        elif rule == "symmetric":
+            w = w - eta_pre * post1 * min(max(w, 0.0), w_max) ** mu
+    elif rule == "triplet":
+        w = w + cfg["stdp.nu_post"] * pre * post2
+    elif rule in ("power_law", "symmetric"):
+        w = w + eta_post * (pre - x_tar) * min(max(w_max - w, 0.0), w_max) ** mu
+    else:  # exponential
+        w = w + eta_post * (pre * np.exp(-beta * w) - x_tar * np.exp(-beta * (w_max - w)))
+    return float(min(max(w, 0.0), w_max))
+
+
+def _sequence_window(
+    cfg: Config, delta_t: np.ndarray, priming_interval: float, discrete: bool, w0: float = 0.5
+) -> np.ndarray:
+    """Any rule's window for the doublet protocol, by applying its updates spike by spike.
+
+    The three spikes (priming post at ``-T``, pre at ``-delta_t``, post at 0)
+    are taken in time order (a presynaptic spike before a postsynaptic one in
+    the same step); each reads the traces left by spikes of earlier steps,
+    evaluated in closed form, and applies the rule's update with clipping.
+    Needed for the weight-dependent rules, whose change at the priming spike
+    alters the next one.
+    """
+    dt = float(cfg["network.dt"])
+    method = cfg["network.method"]
+    add = cfg["stdp.trace_update"] == "add"
+    tau_pre = float(cfg["stdp.tau_pre"])
+    tau1, tau2 = float(cfg["stdp.tau_post1"]), float(cfg["stdp.tau_post2"])
+
+    def trace(t: float, times: list[float], tau: float, exact: bool) -> float:
+        earlier = [ti for ti in times if ti < t - dt / 2]
+        if not earlier:
+            return 0.0
+        used = earlier if add else [max(earlier)]
+        if exact:
+            return float(sum(np.exp(-(t - ti) / tau) for ti in used))
+        return float(
+            sum(decay_factor(t - ti, tau, method, dt if discrete else None) for ti in used)
+        )
+
+    out = np.empty(len(delta_t))
+    for index, d in enumerate(np.asarray(delta_t, dtype=float)):
+        events = sorted([(-priming_interval, 1, "post"), (-d, 0, "pre"), (0.0, 1, "post")])
+        w, pre_times, post_times = w0, [], []
+        for t, _, kind in events:
+            pre = trace(t, pre_times, tau_pre, exact=True)  # the input group integrates exactly
+            post1 = trace(t, post_times, tau1, exact=False)
+            post2 = trace(t, post_times, tau2, exact=False)
+            w = _apply(cfg, kind, w, pre, post1, post2)
+            (pre_times if kind == "pre" else post_times).append(t)
+        out[index] = w - w0
+    return out
+
+
 #: Closed forms of the learning window, by the name of the rule (``stdp.rule``).
-#: Each is ``f(cfg, delta_t [s], priming_interval [s], discrete) -> dw``.
+#: Each is ``f(cfg, delta_t [s], priming_interval [s], discrete) -> dw`` for the
+#: default initial weight `W0`.
 CLOSED_FORMS: dict[str, Callable[[Config, np.ndarray, float, bool], np.ndarray]] = {
     "triplet": _triplet_window,
+    "power_law": _sequence_window,
+    "exponential": _sequence_window,
+    "symmetric": _sequence_window,
 }
 
 

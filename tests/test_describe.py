@@ -70,6 +70,8 @@ def test_every_equation_string_is_a_code_block(overrides):
     constants = [name for name in eq.__all__ if name.isupper()]
     for name in constants:
         code = getattr(eq, name)
+        if not isinstance(code, str):  # e.g. RULES, the table of rule strings
+            continue
         if name == "INH_EQUATIONS":
             code = code.format(clamp="(unless refractory)" if cfg["inh.clamp_refractory"] else "")
         elif "{" in code:
