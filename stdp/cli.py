@@ -58,6 +58,21 @@ def _parser() -> argparse.ArgumentParser:
         "--format", default="png,pdf", help="comma-separated file formats (default: png,pdf)"
     )
 
+    sweep = sub.add_parser("sweep", help="run a grid of settings x seeds on a Dask cluster")
+    sweep.add_argument("config")
+    sweep.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=V1,V2",
+        help="values to try, e.g. --grid network.n_exc=100,400 "
+        '--grid "exc.theta_plus=0.05 mV,0.1 mV"',
+    )
+    sweep.add_argument("--seeds", type=int, default=1, help="seeds per point (seed, seed+1, ...)")
+    sweep.add_argument("--scheduler", help="address of an existing Dask scheduler")
+    sweep.add_argument("--workers", type=int, help="local workers (default: one per core)")
+    sweep.add_argument("--out", help="sweep folder (default: results/sweep-<config>)")
+
     describe = sub.add_parser("describe", help="print the model of a config as Markdown")
     describe.add_argument("config", help="TOML config file, e.g. experiments/digits.toml")
     describe.add_argument("--set", dest="overrides", action="append", default=[])
@@ -74,6 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             metrics, run_dir = experiment.run_experiment(args.config, args.overrides, args.out)
+        elif args.command == "sweep":
+            from .sweep import run_sweep
+
+            table = run_sweep(
+                args.config, args.grid, args.seeds, args.out, args.scheduler, args.workers
+            )
+            failed = sum(row["failed"] for row in table)
+            print(f"{len(table)} points, {failed} failed runs; table in sweep.md / sweep.csv")
+            return 1 if failed else 0
         elif args.command in ("figures", "describe"):
             return _figures_or_describe(args)
         elif args.command == "resume":
