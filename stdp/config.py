@@ -343,6 +343,15 @@ SCHEMA: dict[str, Any] = {
             "presentation cycles (presentation + rest) per compiled run; between chunks Python "
             "shows progress and writes checkpoints",
         ),
+        "eval_shard_size": Param(
+            "all",
+            int,
+            "cut labelling and test passes into shards of this many examples, each started from "
+            "the trained state ('all': one piece); results depend on it, not on engine.workers",
+        ),
+        "workers": Param(
+            1, int, "processes that run the shards of a labelling or test pass at once"
+        ),
         "build_dir": Param(
             "", str, "where compiled code is cached (empty: $STDP_CACHE_DIR or ~/.cache/stdp)"
         ),
@@ -615,6 +624,7 @@ def _check_consistency(cfg: Config) -> None:
         "engine.chunk_cycles",
         "train.checkpoint_every",
         "test.presentations",
+        "engine.workers",
         "stdp.w_max",
         "stdp.tau_pre",
         "stdp.tau_post1",
@@ -624,6 +634,8 @@ def _check_consistency(cfg: Config) -> None:
         "exc.tau_theta",
     ):
         positive(key)
+    if cfg["engine.eval_shard_size"] == 0:
+        raise ConfigError("engine.eval_shard_size: must be a positive number of examples or 'all'")
     if float(cfg["protocol.rest"]) < float(cfg["network.delay_max"]):
         raise ConfigError(
             f"protocol.rest: must be at least network.delay_max ({cfg['network.delay_max']}) "

@@ -32,7 +32,7 @@ import platform
 import sys
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -48,11 +48,14 @@ from .evaluation import evaluate_with_labeller, mean_and_sd
 from .fileio import atomic_save_npz, atomic_write_json, atomic_write_text
 from .labelling import NeuronLabeller, all_activity, assign_labels
 from .network import initial_state, validate_model
-from .training import STREAMS, PassPosition, run_pass
+from .shards import run_shards, shard_bounds
+from .training import STREAMS, PassPosition, PassStats, run_pass
 
 __all__ = ["Experiment", "run_experiment", "resume_experiment", "evaluate_run", "load_checkpoint"]
 
 PHASES = ("train", "label", "test", "done")
+#: Engine settings that `evaluate_run` may change (they do not touch the trained network).
+EVALUATE_ENGINE_KEYS = ("engine.eval_shard_size", "engine.workers")
 CHECKPOINT = "checkpoint.npz"
 
 
@@ -188,6 +191,9 @@ class Experiment:
         arrays["phase"] = np.str_(ck["phase"])
         arrays.update(ck["train_position"].to_arrays("train/"))
         for name in ("label", "test"):
+            for index, (counts, stats) in (ck.get(f"{name}_shards") or {}).items():
+                arrays[f"{name}/shard/{index}/counts"] = counts
+                arrays[f"{name}/shard/{index}/stats"] = np.array(astuple(stats), dtype=float)
             if ck.get(f"{name}_position") is not None:
                 arrays.update(ck[f"{name}_position"].to_arrays(f"{name}/"))
                 arrays[f"{name}/counts"] = ck[f"{name}_counts"]
@@ -338,6 +344,8 @@ class Experiment:
         self, ck: dict[str, Any], name: str, images: np.ndarray, n_total: int
     ) -> dict[str, Any]:
         cfg = self.cfg
+        if cfg["engine.eval_shard_size"] != "all":
+            return self._sharded_pass(ck, name, images, n_total)
         every = cfg["train.checkpoint_every"]
         position = ck.get(f"{name}_position") or PassPosition.start(cfg)
         counts_so_far = ck.get(f"{name}_counts")
@@ -378,6 +386,47 @@ class Experiment:
         ck[f"{name}_position"] = position
         ck[f"{name}_counts"] = np.concatenate(pieces)
         ck[f"{name}_state"] = _fast_state(new_state)
+        return ck
+
+    def _sharded_pass(
+        self, ck: dict[str, Any], name: str, images: np.ndarray, n_total: int
+    ) -> dict[str, Any]:
+        """The pass in independent shards (`stdp.shards`), on ``engine.workers`` processes."""
+        cfg = self.cfg
+        bounds = shard_bounds(n_total, cfg["engine.eval_shard_size"])
+        done: dict[int, tuple[np.ndarray, PassStats]] = ck.setdefault(f"{name}_shards", {})
+        if done:
+            self.say(f"resuming the {name} pass: {len(done)} of {len(bounds)} shards done")
+        jobs = [(i, a, b) for i, (a, b) in enumerate(bounds) if i not in done]
+        progress = Progress(self.stream, name, n_total, self.log)
+        position = PassPosition(done=0)
+
+        def tally() -> None:
+            position.done = sum(bounds[i][1] - bounds[i][0] for i in done)
+            position.stats = _sum_stats(stats for _, stats in done.values())
+
+        for index, counts, stats in run_shards(
+            self._engine,
+            cfg,
+            self.n_input,
+            ck["state"],
+            images,
+            jobs,
+            cfg["seed"],
+            STREAMS[name],
+            cfg["engine.workers"],
+        ):
+            done[index] = (counts, stats)
+            tally()
+            if len(done) < len(bounds):
+                self.save_checkpoint(ck)
+            progress.update(position)
+        tally()
+        progress.update(position, final=True)
+        ck[f"{name}_counts"] = np.concatenate([done[i][0] for i in range(len(bounds))])
+        ck[f"{name}_position"] = position
+        ck[f"{name}_state"] = {}
+        del ck[f"{name}_shards"]
         return ck
 
     # -- results -------------------------------------------------------------------
@@ -459,6 +508,20 @@ class Experiment:
 
 def _ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else 0.0
+
+
+def _sum_stats(all_stats) -> PassStats:
+    total = PassStats()
+    for stats in all_stats:
+        for field in fields(PassStats):
+            setattr(total, field.name, getattr(total, field.name) + getattr(stats, field.name))
+    return total
+
+
+def _stats_from(values: np.ndarray) -> PassStats:
+    """Inverse of ``astuple(stats)`` (each field takes the type of its default)."""
+    kinds = [(f.name, type(f.default)) for f in fields(PassStats)]
+    return PassStats(**{name: kind(v) for (name, kind), v in zip(kinds, values, strict=True)})
 
 
 def _fast_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -566,6 +629,13 @@ def load_checkpoint(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
             "assignments": arrays.get("assignments"),
         }
         for name in ("label", "test"):
+            prefix = f"{name}/shard/"
+            shards = {int(k.split("/")[2]) for k in arrays if k.startswith(prefix)}
+            if shards:
+                ck[f"{name}_shards"] = {
+                    i: (arrays[f"{prefix}{i}/counts"], _stats_from(arrays[f"{prefix}{i}/stats"]))
+                    for i in shards
+                }
             if f"{name}/done" in arrays:
                 ck[f"{name}_position"] = PassPosition.from_arrays(arrays, f"{name}/")
                 ck[f"{name}_counts"] = arrays[f"{name}/counts"]
@@ -602,12 +672,16 @@ def evaluate_run(
     if PHASES.index(ck["phase"]) < PHASES.index("label"):
         raise CheckpointError(f"{run_dir}: training is not finished; use 'stdp resume {run_dir}'")
     for text in overrides:
-        if not text.split("=", 1)[0].strip().startswith(("label.", "test.")):
-            raise ConfigError(f"--set {text!r}: evaluate only accepts label.* and test.* keys")
+        key = text.split("=", 1)[0].strip()
+        if not key.startswith(("label.", "test.")) and key not in EVALUATE_ENGINE_KEYS:
+            raise ConfigError(
+                f"--set {text!r}: evaluate only accepts label.*, test.* and "
+                f"{', '.join(EVALUATE_ENGINE_KEYS)}"
+            )
     cfg = load_config(Path(run_dir) / "config.toml", overrides)
     exp = Experiment(cfg, Path(run_dir), stream)
     for name in ("label", "test"):
-        for suffix in ("position", "counts", "state"):
+        for suffix in ("position", "counts", "state", "shards"):
             ck.pop(f"{name}_{suffix}", None)
     ck["phase"] = "label"
     exp.say("labelling and testing again from the trained checkpoint")

@@ -127,7 +127,7 @@ def _run_point(config: str, point: SweepPoint) -> dict[str, Any]:
                 (run_dir / name).unlink(missing_ok=True)
         for text in point.overrides():
             cmd += ["--set", text]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode == 0 and metrics_path.exists():
         return {"status": "done", "metrics": json.loads(metrics_path.read_text())}
     lines = [line for line in proc.stderr.splitlines() if line.strip()]

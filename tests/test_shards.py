@@ -1,0 +1,59 @@
+"""Sharded frozen passes: the same counts on one or two workers, and after a restart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stdp import experiment
+from stdp.shards import shard_bounds, shard_stream
+
+from .conftest import SMALL
+
+SHARDED = [*SMALL, "engine.eval_shard_size=25"]
+
+
+def test_shard_bounds_cover_the_pass():
+    assert shard_bounds(60, 25) == [(0, 25), (25, 50), (50, 60)]
+    assert shard_bounds(50, 25) == [(0, 25), (25, 50)]
+    assert len({shard_stream(1, i) for i in range(100)} | {shard_stream(2, i) for i in range(100)})
+    assert shard_stream(1, 0) != shard_stream(2, 0)
+
+
+def _counts(run_dir):
+    with np.load(run_dir / "label_counts.npz") as a, np.load(run_dir / "test_counts.npz") as b:
+        return a["counts"], b["counts"]
+
+
+def test_two_workers_give_the_counts_of_one(tmp_path):
+    one, dir_one = experiment.run_experiment(None, SHARDED, out=tmp_path / "one", stream=None)
+    two, dir_two = experiment.run_experiment(
+        None, [*SHARDED, "engine.workers=2"], out=tmp_path / "two", stream=None
+    )
+    for a, b in zip(_counts(dir_one), _counts(dir_two), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert one["accuracy"] == two["accuracy"]
+    assert one["label_presentations"] == two["label_presentations"]
+
+
+def test_an_interrupted_sharded_pass_resumes_exactly(tmp_path, monkeypatch):
+    straight, straight_dir = experiment.run_experiment(
+        None, SHARDED, out=tmp_path / "straight", stream=None
+    )
+    original = experiment.Experiment.save_checkpoint
+
+    def die_in_labelling(self, ck):
+        original(self, ck)
+        if ck["phase"] == "label" and ck.get("label_shards"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", die_in_labelling)
+    with pytest.raises(KeyboardInterrupt):
+        experiment.run_experiment(None, SHARDED, out=tmp_path / "killed", stream=None)
+    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", original)
+    _, ck = experiment.load_checkpoint(tmp_path / "killed")
+    assert ck["phase"] == "label" and len(ck["label_shards"]) == 1
+    resumed = experiment.resume_experiment(tmp_path / "killed", stream=None)
+    for a, b in zip(_counts(straight_dir), _counts(tmp_path / "killed"), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert resumed["accuracy"] == straight["accuracy"]
