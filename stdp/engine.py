@@ -47,7 +47,17 @@ _UNITS = {"v": brian2.volt, "theta": brian2.volt, "lastspike": second}
 #: Bumped when the engine changes how it builds (compiler or linker flags, inserted code).
 ENGINE_VERSION = 2
 # Configuration keys that do not change the generated code.
-_NOT_IN_CODE = ("seed", "device", "dataset.", "train.", "label.", "test.", "engine.build_dir")
+_NOT_IN_CODE = (
+    "seed",
+    "device",
+    "dataset.",
+    "train.",
+    "label.",
+    "test.",
+    "engine.build_dir",
+    "engine.eval_shard_size",
+    "engine.workers",
+)
 
 
 def chunk_seed(seed: int, chunk_index: int, stream: int = 0) -> int:
@@ -360,9 +370,7 @@ def build_key(cfg: Config, n_input: int) -> str:
     relevant = {
         key: str(value)
         for key, value in cfg.flat().items()
-        if not any(
-            key == p or key.startswith(p) for p in _NOT_IN_CODE if p.endswith(".") or key == p
-        )
+        if not any(key == p or (p.endswith(".") and key.startswith(p)) for p in _NOT_IN_CODE)
     }
     relevant.update(
         n_input=n_input, brian2=brian2.__version__, numpy=np.__version__, engine=ENGINE_VERSION
