@@ -452,7 +452,7 @@ class Experiment:
         ]
         mean, sd = mean_and_sd(per_presentation)
         metrics.update(
-            test_presentations=n_pres,
+            test_set_presentations=n_pres,
             accuracy_per_presentation=per_presentation,
             accuracy_mean=mean,
             accuracy_sd=sd,
