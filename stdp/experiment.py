@@ -298,10 +298,10 @@ class Experiment:
             on_chunk=on_chunk,
             record_counts=False,
         )
+        # The last chunk's on_chunk has written the checkpoint with phase "label".
         ck["train_position"] = position
         ck["train_block"] = tuple(block)
         ck["phase"] = "label"
-        self.save_checkpoint(ck)
         progress.update(position, final=True)
         return ck
 
