@@ -28,6 +28,18 @@ def _private_cache(tmp_path_factory):
         os.environ["STDP_CACHE_DIR"] = old
 
 
+@pytest.fixture
+def runtime_numpy():
+    """Brian2's runtime device with numpy code (no compiler): for single-group physics tests."""
+    import brian2
+
+    brian2.set_device("runtime")
+    old = brian2.prefs.codegen.target
+    brian2.prefs.codegen.target = "numpy"
+    yield
+    brian2.prefs.codegen.target = old
+
+
 #: A small digits configuration shared by the end-to-end tests (one compiled build).
 SMALL = [
     "dataset.name=digits",

@@ -11,14 +11,7 @@ from stdp.describe import describe
 from stdp.errors import ConfigError
 from stdp.network import excitatory_group, validate_model
 
-
-@pytest.fixture(autouse=True)
-def _runtime_numpy():
-    brian2.set_device("runtime")
-    old = brian2.prefs.codegen.target
-    brian2.prefs.codegen.target = "numpy"
-    yield
-    brian2.prefs.codegen.target = old
+pytestmark = pytest.mark.usefixtures("runtime_numpy")
 
 
 def _spike_count(cfg, drive):

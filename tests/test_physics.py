@@ -21,14 +21,7 @@ from stdp.network import (
     stdp_synapses,
 )
 
-
-@pytest.fixture(autouse=True)
-def _runtime_numpy():
-    brian2.set_device("runtime")
-    old = brian2.prefs.codegen.target
-    brian2.prefs.codegen.target = "numpy"
-    yield
-    brian2.prefs.codegen.target = old
+pytestmark = pytest.mark.usefixtures("runtime_numpy")
 
 
 def _clock(cfg):
