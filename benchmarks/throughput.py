@@ -121,9 +121,22 @@ def _one(spec: dict) -> None:
 
     prefs.logging.file_log = False
     images = encode_images(load_dataset(spec["dataset"]).train_images)
-    result = measure(
-        spec["overrides"], spec["device"], spec["examples"], spec["warmup"], images, images.shape[1]
-    )
+    if spec["device"] == "naive":
+        from naive_loop import measure_naive
+
+        from stdp.config import load_config
+
+        cfg = load_config(None, spec["overrides"])
+        result = measure_naive(cfg, images, spec["examples"], spec["warmup"])
+    else:
+        result = measure(
+            spec["overrides"],
+            spec["device"],
+            spec["examples"],
+            spec["warmup"],
+            images,
+            images.shape[1],
+        )
     print(json.dumps(result))
 
 
@@ -134,7 +147,9 @@ def main(argv=None) -> int:
     parser.add_argument("--examples", type=int, default=1000, help="timed examples, compiled")
     parser.add_argument("--runtime-examples", type=int, default=40, help="timed examples, runtime")
     parser.add_argument("--chunk", type=int, default=250, help="cycles per compiled run")
+    parser.add_argument("--naive-examples", type=int, default=20, help="timed examples, naive")
     parser.add_argument("--no-runtime", action="store_true")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive run() loop")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -161,6 +176,14 @@ def main(argv=None) -> int:
                 _measure_in_subprocess({**spec, "examples": args.runtime_examples, "warmup": 10})
             )
             _print(rows[-1])
+        if not args.no_naive:
+            spec = {"dataset": args.dataset, "overrides": [f"network.n_exc={n}", "seed=1"]}
+            rows.append(
+                _measure_in_subprocess(
+                    {**spec, "device": "naive", "examples": args.naive_examples, "warmup": 2}
+                )
+            )
+            _print(rows[-1])
     print()
     print(
         "| N | device | examples/s | presentations/s | ns per synaptic event | "
@@ -175,10 +198,11 @@ def main(argv=None) -> int:
         )
     for n in args.sizes:
         c = [r for r in rows if r["n_exc"] == n and r["device"] == "cpp_standalone"]
-        rt = [r for r in rows if r["n_exc"] == n and r["device"] == "runtime"]
-        if c and rt:
-            ratio = c[0]["examples_per_s"] / rt[0]["examples_per_s"]
-            print(f"N={n}: compiled / runtime = {ratio:.1f}x")
+        for other in ("runtime", "naive loop"):
+            o = [r for r in rows if r["n_exc"] == n and r["device"] == other]
+            if c and o:
+                ratio = c[0]["examples_per_s"] / o[0]["examples_per_s"]
+                print(f"N={n}: compiled / {other} = {ratio:.1f}x")
     return 0
 
 
