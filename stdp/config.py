@@ -282,6 +282,13 @@ SCHEMA: dict[str, Any] = {
     "protocol": {
         "presentation": Param("350 ms", ms, "how long an example is shown"),
         "rest": Param("150 ms", ms, "input off after each presentation, so that variables decay"),
+        "reset_state": Param(
+            False,
+            bool,
+            "at the start of every presentation set v to rest and the conductances and STDP "
+            "traces to 0 (a fast-protocol option: lets a short rest replace the paper's 150 ms "
+            "decay; theta and the weights are kept)",
+        ),
     },
     "train": {
         "n_examples": Param(

@@ -71,6 +71,9 @@ __all__ = [
     "LEARNING_SWITCH",
     "NORMALIZE_WEIGHTS",
     "NORMALIZE_SUMS",
+    "RESET_EXC_STATE",
+    "RESET_INH_STATE",
+    "RESET_INPUT_STATE",
     "CONTROLLER_EQUATIONS",
     "CONTROLLER_CYCLE",
     "SPIKE_COUNTER_ON_PRE",
@@ -201,6 +204,25 @@ INH_TO_EXC_ON_PRE = "gi_post += w_inh_exc"
 LEARNING_SWITCH = "learning = learning_now"
 NORMALIZE_WEIGHTS = "w *= 1 + learning_post * (norm_total / wsum_post - 1)"
 NORMALIZE_SUMS = "wsum += learning * (norm_total - wsum)"
+
+# --------------------------------------------------------------------------
+# Fast-protocol option (``protocol.reset_state``): instead of letting the
+# variables decay during a long rest, set them to their resting values at the
+# start of every cycle. The adaptive threshold and the weights are kept.
+# --------------------------------------------------------------------------
+RESET_EXC_STATE = """
+v = v_rest
+ge = 0
+gi = 0
+post1 = 0
+post2 = 0
+"""
+RESET_INH_STATE = """
+v = v_rest
+ge = 0
+gi = 0
+"""
+RESET_INPUT_STATE = "pre = 0"
 
 # --------------------------------------------------------------------------
 # The presentation protocol, run in generated code at the start of every

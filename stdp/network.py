@@ -344,6 +344,16 @@ def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) ->
         )
         exc.run_regularly(eq.NORMALIZE_SUMS, dt=cycle, when="start", order=3, name="normalize_sums")
 
+    if cfg["protocol.reset_state"]:
+        # After normalisation; the controller's spike count is already taken.
+        for group, code in ((exc, eq.RESET_EXC_STATE), (inh, eq.RESET_INH_STATE)):
+            group.run_regularly(
+                code, dt=cycle, when="start", order=4, name=f"{group.name}_reset_state"
+            )
+        inp.run_regularly(
+            eq.RESET_INPUT_STATE, dt=cycle, when="start", order=4, name="input_reset_state"
+        )
+
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
     input_spikes = SpikeMonitor(inp, record=False, name="input_spikes")
     inh_spikes = SpikeMonitor(inh, record=False, name="inh_spikes")

@@ -251,3 +251,37 @@ def test_no_normalisation_while_frozen():
     built.controller.n_valid = 1
     built.net.run(cfg["network.dt"], namespace={})
     np.testing.assert_array_equal(built.input_to_exc.w[:], w)
+
+
+@pytest.mark.parametrize("reset", [True, False])
+def test_reset_state_sets_rest_values_at_the_start_of_a_cycle(reset):
+    cfg = load_config(None, ["network.n_exc=3", f"protocol.reset_state={str(reset).lower()}"])
+    built = build_network(cfg, n_input=4, chunk_cycles=1)
+    built.input_to_exc.delay = 0 * ms
+    built.controller.learning = 1
+    built.controller.k = -1
+    built.controller.nspk = 5
+    built.controller.n_valid = 0  # nothing shown: no input, only the reset acts
+    exc, inh = built.exc, built.inh
+    exc.v = -55 * mV
+    exc.ge, exc.gi, exc.post1, exc.post2 = 0.5, 0.25, 0.75, 0.5
+    exc.theta = 20 * mV
+    exc.wsum = 1.0
+    inh.v = -50 * mV
+    inh.ge, inh.gi = 0.5, 0.25
+    built.input.pre = 0.5
+    built.net.run(cfg["network.dt"], namespace={})
+    at_rest = [
+        np.allclose(exc.v_[:], float(cfg["exc.v_rest"])),
+        np.all(exc.ge[:] == 0),
+        np.all(exc.gi[:] == 0),
+        np.all(exc.post1[:] == 0),
+        np.all(exc.post2[:] == 0),
+        np.allclose(inh.v_[:], float(cfg["inh.v_rest"])),
+        np.all(inh.ge[:] == 0),
+        np.all(inh.gi[:] == 0),
+        np.all(built.input.pre[:] == 0),
+    ]
+    assert all(at_rest) if reset else not any(at_rest)
+    # theta is kept (and, with nothing shown, learning is off: it does not even decay)
+    np.testing.assert_array_equal(exc.theta_[:], 0.020)
