@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import importlib.util
 import math
 import re
 import tomllib
@@ -121,8 +122,9 @@ SCHEMA: dict[str, Any] = {
         "cpp_standalone",
         str,
         "cpp_standalone: the whole protocol runs in compiled C++ (fast); runtime: Brian2's "
-        "runtime mode with Cython code, for teaching and debugging (about 10x slower)",
-        choices=("cpp_standalone", "runtime"),
+        "runtime mode with Cython code, for teaching and debugging (about 10x slower); "
+        "cuda_standalone: Brian2CUDA on an NVIDIA GPU (needs the brian2cuda package)",
+        choices=("cpp_standalone", "runtime", "cuda_standalone"),
     ),
     "dataset": {
         "name": Param(
@@ -641,6 +643,11 @@ def _check_consistency(cfg: Config) -> None:
         "exc.tau_theta",
     ):
         positive(key)
+    if cfg["device"] == "cuda_standalone" and importlib.util.find_spec("brian2cuda") is None:
+        raise ConfigError(
+            "device: cuda_standalone needs the brian2cuda package (and an NVIDIA GPU with the "
+            "CUDA toolkit), which is not installed; use cpp_standalone on this machine"
+        )
     if cfg["engine.eval_shard_size"] == 0:
         raise ConfigError("engine.eval_shard_size: must be a positive number of examples or 'all'")
     if float(cfg["protocol.rest"]) < float(cfg["network.delay_max"]):

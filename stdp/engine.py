@@ -36,7 +36,7 @@ import numpy as np
 from brian2 import prefs, second
 
 from .config import Config
-from .errors import SimulationError
+from .errors import ConfigError, SimulationError
 from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
 
 __all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_root"]
@@ -306,8 +306,26 @@ class StandaloneEngine(Engine):
         super().__init__(cfg, n_input)
         start = time.perf_counter()
         root = Path(cfg["engine.build_dir"] or build_root or default_build_root())
-        self.build_dir = root / build_key(cfg, n_input)
+        self.build_dir = root / (self.build_prefix + build_key(cfg, n_input))
+        self._select_device()
         self.build_dir.mkdir(parents=True, exist_ok=True)
+        self._built = build_network(cfg, n_input, self.chunk_cycles)
+        device = brian2.device
+        device.apply_run_args()
+        # Set after the command-line values have been applied (run_args cannot set delays).
+        self._built.input_to_exc.delay = "delay_value"
+        seed_var = device.get_array_name(self._built.controller.variables["rng_seed"])
+        device.insert_code("main", self._seed_statement(f"brian::{seed_var}[0]"))
+        self._built.net.run(self.duration, namespace={})
+        with _locked(self.build_dir / ".build.lock"):
+            device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
+        self._results = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self.setup_seconds = time.perf_counter() - start
+
+    #: Prefix of the build folder's name (builds for other devices must not collide).
+    build_prefix = ""
+
+    def _select_device(self) -> None:
         brian2.set_device("cpp_standalone", build_on_run=False)
         brian2.device.reinit()
         brian2.device.activate(build_on_run=False)
@@ -319,21 +337,10 @@ class StandaloneEngine(Engine):
         # denormal numbers (below 1e-308), which the CPU handles 10-100x slower
         # (the chunks got slower and slower without it).
         prefs.codegen.cpp.extra_link_args = ["-ffast-math"]
-        self._built = build_network(cfg, n_input, self.chunk_cycles)
-        device = brian2.device
-        device.apply_run_args()
-        # Set after the command-line values have been applied (run_args cannot set delays).
-        self._built.input_to_exc.delay = "delay_value"
-        seed_var = device.get_array_name(self._built.controller.variables["rng_seed"])
-        device.insert_code(
-            "main",
-            f"brian::_random_generators[0].seed((unsigned long) brian::{seed_var}[0]);",
-        )
-        self._built.net.run(self.duration, namespace={})
-        with _locked(self.build_dir / ".build.lock"):
-            device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
-        self._results = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        self.setup_seconds = time.perf_counter() - start
+
+    def _seed_statement(self, seed_value: str) -> str:
+        """C++ run after the command-line values are set: seed this chunk's generator."""
+        return f"brian::_random_generators[0].seed((unsigned long) {seed_value});"
 
     def _run(self, values: dict, seed: int) -> ChunkResult:
         device = brian2.device
@@ -363,6 +370,39 @@ class StandaloneEngine(Engine):
         shutil.rmtree(self.build_dir / self._results, ignore_errors=True)
         brian2.device.reinit()
         brian2.set_device("runtime")
+
+
+class CudaStandaloneEngine(StandaloneEngine):
+    """Brian2CUDA's ``cuda_standalone``: the same network and protocol on an NVIDIA GPU.
+
+    Needs the ``brian2cuda`` package, the CUDA toolkit (``nvcc``) and a GPU.
+    Each brian2cuda release pins one Brian2 version (1.0b1: Brian2 2.10.1,
+    which needs Python >= 3.12), so it is installed into its own environment:
+    ``pip install brian2cuda`` there, then ``device = "cuda_standalone"``.
+    Chunks, checkpoints and resume work as on the CPU; the Poisson input is
+    drawn with cuRAND, so the random numbers (not the statistics) differ from
+    a ``cpp_standalone`` run with the same seed.
+    """
+
+    device_name = "cuda_standalone"
+    build_prefix = "cuda_"
+
+    def _select_device(self) -> None:
+        try:
+            import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
+        except ImportError as err:
+            raise ConfigError(
+                "device: cuda_standalone needs the brian2cuda package and an NVIDIA GPU with "
+                f'the CUDA toolkit (import failed: {err}); use device = "cpp_standalone" '
+                "on this machine"
+            ) from None
+        brian2.set_device("cuda_standalone", build_on_run=False)
+        brian2.device.reinit()
+        brian2.device.activate(build_on_run=False)
+
+    def _seed_statement(self, seed_value: str) -> str:
+        # Seeds cuRAND's host and device generators (brian2cuda's random_number_buffer).
+        return f"random_number_buffer.set_seed((unsigned long long) {seed_value});"
 
 
 def build_key(cfg: Config, n_input: int) -> str:
@@ -397,4 +437,6 @@ def make_engine(cfg: Config, n_input: int, device: str | None = None) -> Engine:
         return StandaloneEngine(cfg, n_input)
     if device == "runtime":
         return RuntimeEngine(cfg, n_input)
-    raise ValueError(f"device: expected cpp_standalone or runtime, got {device!r}")
+    if device == "cuda_standalone":
+        return CudaStandaloneEngine(cfg, n_input)
+    raise ValueError(f"device: expected cpp_standalone, cuda_standalone or runtime, got {device!r}")

@@ -91,3 +91,37 @@ def test_missing_file_and_bad_toml(tmp_path):
     bad.write_text("[exc\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(bad)
+
+
+def test_cuda_device_without_brian2cuda_is_a_clear_error(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "brian2cuda" else real(name, *a),
+    )
+    with pytest.raises(ConfigError, match="device: cuda_standalone needs the brian2cuda package"):
+        load_config(None, ["device=cuda_standalone"])
+
+
+def test_cuda_engine_without_brian2cuda_raises_before_building(monkeypatch):
+    import builtins
+
+    from stdp.engine import make_engine
+
+    cfg = load_config(None, ["network.n_exc=2"])
+    real_import = builtins.__import__
+
+    def no_brian2cuda(name, *args, **kwargs):
+        if name == "brian2cuda":
+            raise ImportError("No module named 'brian2cuda'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_brian2cuda)
+    with pytest.raises(ConfigError, match="cuda_standalone needs the brian2cuda package"):
+        make_engine(cfg, 4, device="cuda_standalone")
+    import brian2
+
+    assert brian2.get_device().__class__.__name__ == "RuntimeDevice"
