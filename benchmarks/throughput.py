@@ -1,10 +1,15 @@
-"""Training throughput of the Diehl & Cook network: compiled engine vs runtime mode.
+"""Training throughput of the Diehl & Cook network: compiled engine vs runtime vs naive loop.
 
 Trains from the initial state on the first MNIST training images, in order,
 with the faithful protocol (350 ms + 150 ms, re-presentation rule, normalisation,
-0-10 ms delays, dt 0.5 ms), one thread, and prints for each network size and
-device: examples/s, presentations/s (re-presentations included), the
-simulation's share of the wall time, and nanoseconds per synaptic event.
+0-10 ms delays, dt 0.5 ms, forward Euler), one thread, and prints for each
+network size: the compiled engine with each Poisson generator
+(``encoding.generator``: geometric, the default, and bernoulli, the original's
+per-step draw; same statistics), Brian2's runtime mode with the same network,
+and a naive port that calls ``run()`` twice per digit
+(``benchmarks/naive_loop.py``); for each: examples/s, presentations/s
+(re-presentations included), the simulation's share of the wall time, and
+nanoseconds per synaptic event.
 Compilation (cpp_standalone) and the first Cython build (runtime) are excluded
 and reported separately. All figures of one invocation come from one process,
 so their ratios are comparable.
@@ -16,6 +21,8 @@ spikes x n_input (on_post) + excitatory spikes (exc->inh) + inhibitory spikes x
 Usage::
 
     python benchmarks/throughput.py                       # N = 100 and 400, MNIST
+    python benchmarks/throughput.py --sizes 1600 6400 --examples 200 --chunk 50 \
+        --no-runtime --no-naive
     python benchmarks/throughput.py --sizes 100 --examples 2000 --runtime-examples 50
 """
 
@@ -147,6 +154,13 @@ def main(argv=None) -> int:
     parser.add_argument("--examples", type=int, default=1000, help="timed examples, compiled")
     parser.add_argument("--runtime-examples", type=int, default=40, help="timed examples, runtime")
     parser.add_argument("--chunk", type=int, default=250, help="cycles per compiled run")
+    parser.add_argument(
+        "--generators",
+        nargs="+",
+        default=["geometric", "bernoulli"],
+        choices=["geometric", "bernoulli"],
+        help="Poisson input generators to time (compiled engine)",
+    )
     parser.add_argument("--naive-examples", type=int, default=20, help="timed examples, naive")
     parser.add_argument("--no-runtime", action="store_true")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive run() loop")
@@ -166,9 +180,16 @@ def main(argv=None) -> int:
     rows = []
     for n in args.sizes:
         base = [f"network.n_exc={n}", f"engine.chunk_cycles={args.chunk}", "seed=1"]
-        spec = {"dataset": args.dataset, "overrides": base, "device": "cpp_standalone"}
-        rows.append(_measure_in_subprocess({**spec, "examples": args.examples, "warmup": 0}))
-        _print(rows[-1])
+        for generator in args.generators:
+            spec = {
+                "dataset": args.dataset,
+                "overrides": [*base, f"encoding.generator={generator}"],
+                "device": "cpp_standalone",
+            }
+            row = _measure_in_subprocess({**spec, "examples": args.examples, "warmup": 0})
+            row["device"] = f"cpp_standalone, {generator}"
+            rows.append(row)
+            _print(rows[-1])
         if not args.no_runtime:
             rt = [f"network.n_exc={n}", "engine.chunk_cycles=10", "seed=1"]
             spec = {"dataset": args.dataset, "overrides": rt, "device": "runtime"}
@@ -197,18 +218,18 @@ def main(argv=None) -> int:
             f"{r['events_per_presentation']:.3g} | {r['setup_s']:.1f} |"
         )
     for n in args.sizes:
-        c = [r for r in rows if r["n_exc"] == n and r["device"] == "cpp_standalone"]
+        c = [r for r in rows if r["n_exc"] == n and r["device"].startswith("cpp_standalone")]
         for other in ("runtime", "naive loop"):
             o = [r for r in rows if r["n_exc"] == n and r["device"] == other]
             if c and o:
                 ratio = c[0]["examples_per_s"] / o[0]["examples_per_s"]
-                print(f"N={n}: compiled / {other} = {ratio:.1f}x")
+                print(f"N={n}: compiled ({c[0]['device']}) / {other} = {ratio:.1f}x")
     return 0
 
 
 def _print(r):
     print(
-        f"N={r['n_exc']:5d} {r['device']:15s} {r['examples']:5d} examples "
+        f"N={r['n_exc']:5d} {r['device']:28s} {r['examples']:5d} examples "
         f"({r['presentations']} presentations) in {r['wall_s']:.1f} s: "
         f"{r['examples_per_s']:.1f} ex/s, {r['presentations_per_s']:.1f} pres/s, "
         f"{r['ns_per_event']:.1f} ns/event, sim {100 * r['sim_share']:.0f}% of wall, "

@@ -264,6 +264,14 @@ SCHEMA: dict[str, Any] = {
             "added to the white-pixel rate at each re-presentation "
             "(code: intensity + 1, i.e. pixel/8)",
         ),
+        "generator": Param(
+            "geometric",
+            str,
+            "how Poisson spikes are drawn, with the same statistics: bernoulli (a random number "
+            "per input and time step, as Brian2's PoissonGroup and the original code) or "
+            "geometric (one per spike, from the waiting time to the next spike; faster)",
+            choices=("geometric", "bernoulli"),
+        ),
         "min_spikes": Param(
             5, int, "an example evoking fewer excitatory spikes is presented again"
         ),

@@ -66,11 +66,20 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
             "threshold": used["inh_threshold"],
             "reset": used["inh_reset"],
         },
-        "input": {
-            "model": eq.INPUT_EQUATIONS,
-            "threshold": eq.INPUT_THRESHOLD,
-            "reset": eq.INPUT_RESET.format(trace=trace),
-        },
+        "input": (
+            {
+                "model": eq.INPUT_EQUATIONS_GEOMETRIC,
+                "threshold": eq.INPUT_THRESHOLD_GEOMETRIC,
+                "reset": eq.INPUT_RESET_GEOMETRIC.format(trace=trace),
+                "at the start of every cycle": eq.INPUT_FIRST_SPIKE,
+            }
+            if cfg["encoding.generator"] == "geometric"
+            else {
+                "model": eq.INPUT_EQUATIONS,
+                "threshold": eq.INPUT_THRESHOLD,
+                "reset": eq.INPUT_RESET.format(trace=trace),
+            }
+        ),
         "input_to_exc": {
             "model": eq.STDP_MODEL,
             "on_pre": used["stdp_on_pre"],
@@ -88,6 +97,11 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         },
         "spike_counter": {"on_pre": eq.SPIKE_COUNTER_ON_PRE},
     }
+    if cfg["protocol.reset_state"]:
+        role = "set to rest at the start of every cycle (protocol.reset_state)"
+        strings["exc"][role] = eq.RESET_EXC_STATE
+        strings["inh"][role] = eq.RESET_INH_STATE
+        strings["input"][role] = eq.RESET_INPUT_STATE
     return {
         obj: {role: code.strip() for role, code in roles.items()} for obj, roles in strings.items()
     }
@@ -150,6 +164,7 @@ _SYMBOLS: tuple[tuple[str, str, str], ...] = (
     ("input", "tau_pre", "stdp.tau_pre"),
     ("input, spike_counter", "t_present", "protocol.presentation"),
     ("input", "stim", "the examples' pixels / 255 (one row per cycle)"),
+    ("input", "t_never", "1e9 s: the next spike of an input that does not fire again"),
     ("input_to_exc", "nu_pre", "stdp.nu_pre"),
     ("input_to_exc", "nu_post", "stdp.nu_post"),
     ("input_to_exc", "w_max", "stdp.w_max"),

@@ -62,6 +62,10 @@ __all__ = [
     "INPUT_EQUATIONS",
     "INPUT_THRESHOLD",
     "INPUT_RESET",
+    "INPUT_EQUATIONS_GEOMETRIC",
+    "INPUT_THRESHOLD_GEOMETRIC",
+    "INPUT_RESET_GEOMETRIC",
+    "INPUT_FIRST_SPIKE",
     "STDP_MODEL",
     "STDP_ON_PRE",
     "STDP_ON_POST",
@@ -134,6 +138,39 @@ max_rate_now : Hz (linked)
 """
 INPUT_THRESHOLD = "rate > 0*Hz and rand() < rate * dt"
 INPUT_RESET = "pre {trace} 1"
+
+# --------------------------------------------------------------------------
+# The same Poisson input drawn from intervals (``encoding.generator =
+# "geometric"``). A neuron that fires in a step with probability p = rate*dt,
+# independently in every step, waits a geometric number of steps n >= 0 for
+# its next spike: P(n) = (1 - p)**n * p, drawn as floor(log(U) / log(1 - p)).
+# So instead of one random number per input and step, each input draws one
+# number per spike (in its reset) and one at the start of every presentation
+# (`INPUT_FIRST_SPIKE`), and the threshold is a comparison. Same statistics as
+# the per-step draw, exactly; other random numbers. p is clipped to
+# [1e-12, 1 - 1e-12] only to keep the logarithms finite (a dark pixel then
+# waits about 1e12 steps, i.e. never fires), and the wait to 1e8 steps so that
+# it fits an integer. A spike drawn after the end of the presentation window is
+# moved to ``t_never``.
+# --------------------------------------------------------------------------
+INPUT_EQUATIONS_GEOMETRIC = """
+rate = stim(k * second, i) * max_rate_now : Hz
+p_step = clip(rate * dt, 1e-12, 1 - 1e-12) : 1
+t_next : second
+dpre/dt = -pre / tau_pre : 1
+k : 1 (linked)
+t_start : second (linked)
+max_rate_now : Hz (linked)
+"""
+INPUT_THRESHOLD_GEOMETRIC = "t > t_next - dt/2"
+_NEXT_SPIKE = """
+t_next = t + dt * ({first} + floor(clip(log(rand()) / log(1 - p_step), 0, 1e8)))
+t_next += int(t_next - t_start > t_present - dt/2) * t_never
+"""
+#: Reset of a geometric input: the trace update, then the next spike (>= 1 step later).
+INPUT_RESET_GEOMETRIC = "pre {trace} 1" + _NEXT_SPIKE.format(first=1)
+#: At the start of every cycle, after the controller: the first spike (>= 0 steps).
+INPUT_FIRST_SPIKE = _NEXT_SPIKE.format(first=0).strip()
 
 # --------------------------------------------------------------------------
 # Plastic input -> excitatory synapses (triplet rule). ``dw`` is the weight

@@ -158,12 +158,20 @@ def controller_group(cfg: Config, clock: brian2.Clock) -> NeuronGroup:
 def input_group(
     cfg: Config, n_input: int, controller: NeuronGroup, stim: TimedArray, clock: brian2.Clock
 ) -> NeuronGroup:
-    """Poisson input neurons reading their rates from ``stim`` and the controller's state."""
+    """Poisson input neurons reading their rates from ``stim`` and the controller's state.
+
+    ``encoding.generator`` picks how the spikes are drawn: ``bernoulli`` (one
+    random number per input and step, as Brian2's ``PoissonGroup``) or
+    ``geometric`` (one per spike, from the waiting-time distribution of the
+    same process; see `stdp.equations.INPUT_EQUATIONS_GEOMETRIC`).
+    """
+    trace = "=" if cfg["stdp.trace_update"] == "set" else "+="
+    geometric = cfg["encoding.generator"] == "geometric"
     inp = NeuronGroup(
         n_input,
-        eq.INPUT_EQUATIONS,
-        threshold=eq.INPUT_THRESHOLD,
-        reset=eq.INPUT_RESET.format(trace="=" if cfg["stdp.trace_update"] == "set" else "+="),
+        eq.INPUT_EQUATIONS_GEOMETRIC if geometric else eq.INPUT_EQUATIONS,
+        threshold=eq.INPUT_THRESHOLD_GEOMETRIC if geometric else eq.INPUT_THRESHOLD,
+        reset=(eq.INPUT_RESET_GEOMETRIC if geometric else eq.INPUT_RESET).format(trace=trace),
         method="exact",
         clock=clock,
         name="input",
@@ -171,12 +179,23 @@ def input_group(
             "stim": stim,
             "t_present": cfg["protocol.presentation"],
             "tau_pre": cfg["stdp.tau_pre"],
+            "t_never": 1e9 * second,
         },
     )
     zeros = np.zeros(n_input, dtype=int)
     inp.k = linked_var(controller, "k", index=zeros)
     inp.t_start = linked_var(controller, "t_start", index=zeros)
     inp.max_rate_now = linked_var(controller, "max_rate_now", index=zeros)
+    if geometric:
+        inp.t_next = 1e9 * second  # nothing before the controller's first cycle
+        # After the controller (order 0) has set the example, rate and t_start.
+        inp.run_regularly(
+            eq.INPUT_FIRST_SPIKE,
+            dt=cycle_duration(cfg),
+            when="start",
+            order=6,
+            name="input_first_spike",
+        )
     return inp
 
 

@@ -25,6 +25,8 @@ VARIANTS = [
         "exc.spike_block=50 ms",
         "normalization.enabled=false",
         "dataset.name=mnist",
+        "encoding.generator=bernoulli",
+        "protocol.reset_state=true",
     ],
 ]
 
@@ -59,7 +61,9 @@ def test_every_equation_string_is_a_code_block(overrides):
     text = describe(cfg)
     blocks = _code_blocks(text)
     strings = [code for roles in model_strings(cfg).values() for code in roles.values()]
-    assert len(strings) == 20
+    geometric = cfg["encoding.generator"] == "geometric"
+    reset = cfg["protocol.reset_state"]
+    assert len(strings) == 20 + geometric + 3 * reset
     for code in strings:
         assert code in blocks
     # every equation constant of stdp.equations, as this config fills it in
@@ -71,6 +75,14 @@ def test_every_equation_string_is_a_code_block(overrides):
     for name in constants:
         code = getattr(eq, name)
         if not isinstance(code, str):  # e.g. RULES, the table of rule strings
+            continue
+        unused = (
+            (name.startswith("RESET_") and not reset)
+            or (name.startswith("INPUT_") and name.endswith("_GEOMETRIC") and not geometric)
+            or (name == "INPUT_FIRST_SPIKE" and not geometric)
+            or (name in ("INPUT_EQUATIONS", "INPUT_THRESHOLD", "INPUT_RESET") and geometric)
+        )
+        if unused:
             continue
         if name == "INH_EQUATIONS":
             code = code.format(clamp="(unless refractory)" if cfg["inh.clamp_refractory"] else "")
@@ -109,6 +121,18 @@ def test_described_strings_are_those_of_the_built_network(runtime_numpy, overrid
         if obj.name
         in ("learning_switch", "normalize_sums", "normalize_weights", "controller_cycle")
     }
+    for group in ("exc", "inh", "input"):
+        for obj in getattr(built, group).contained_objects:
+            role = {
+                f"{group}_reset_state": (
+                    "set to rest at the start of every cycle (protocol.reset_state)"
+                ),
+                "input_first_spike": "at the start of every cycle",
+            }.get(obj.name)
+            if role:
+                assert obj.abstract_code.strip() == m[group].pop(role)
+    assert not any("protocol.reset_state" in role for g in m.values() for role in g)
+    assert "at the start of every cycle" not in m["input"]
     assert regular["learning_switch"] == m["exc"]["at the start of every cycle"]
     assert regular["controller_cycle"] == m["controller"]["at the start of every cycle"]
     if cfg["normalization.enabled"]:

@@ -196,23 +196,69 @@ def _poisson(cfg):
     return net, mon
 
 
-def test_poisson_input_at_rate_zero_never_fires():
-    cfg = load_config(None, ["encoding.max_rate=0 Hz", "encoding.retry_rate_step=0 Hz"])
+GENERATORS = ["encoding.generator=bernoulli", "encoding.generator=geometric"]
+
+
+@pytest.mark.parametrize("generator", GENERATORS)
+def test_poisson_input_at_rate_zero_never_fires(generator):
+    cfg = load_config(None, ["encoding.max_rate=0 Hz", "encoding.retry_rate_step=0 Hz", generator])
     net, mon = _poisson(cfg)
     net.run(100 * ms, namespace={})
     assert mon.num_spikes == 0
 
 
-def test_poisson_input_at_one_over_dt_fires_every_step_of_the_presentation():
+@pytest.mark.parametrize("generator", GENERATORS)
+def test_poisson_input_at_one_over_dt_fires_every_step_of_the_presentation(generator):
     rate = 1 / (0.5 * ms)
     cfg = load_config(
-        None, [f"encoding.max_rate={float(rate / Hz)} Hz", "encoding.retry_rate_step=0 Hz"]
+        None,
+        [f"encoding.max_rate={float(rate / Hz)} Hz", "encoding.retry_rate_step=0 Hz", generator],
     )
     net, mon = _poisson(cfg)
     net.run(500 * ms, namespace={})
     # 350 ms presentation = 700 steps per neuron, then silence during the rest
     assert mon.num_spikes == 50 * 700
     assert float(np.max(mon.t_)) < 0.350
+
+
+@pytest.mark.parametrize("generator", GENERATORS)
+def test_poisson_input_counts_and_intervals_match_the_bernoulli_process(generator):
+    """Both generators are a Bernoulli process with p = rate * dt per step.
+
+    Over 4 cycles x 50 inputs x 700 presentation steps at p = 0.05: the
+    count per presentation is Binomial(700, p) (mean 35, variance 33.25), the
+    interval between spikes within a presentation geometric (P(1 step) = p),
+    and nothing fires in the rest.
+    """
+    p = 0.05
+    rate = p / (0.5 * ms)
+    cfg = load_config(
+        None,
+        [f"encoding.max_rate={float(rate / Hz)} Hz", "encoding.retry_rate_step=0 Hz", generator],
+    )
+    brian2.seed(3)
+    net, mon = _poisson(cfg)
+    net.run(4 * 500 * ms, namespace={})
+    steps = np.round(np.asarray(mon.t_) / 0.0005).astype(int)
+    cycle, within = steps // 1000, steps % 1000
+    assert within.max() < 700  # the rest is silent
+    counts = np.zeros((4, 50))
+    np.add.at(counts, (cycle, np.asarray(mon.i)), 1)
+    n = counts.size
+    # mean within 4 standard errors, variance within 25 % (SE of s^2 ~ 10 % here)
+    assert abs(counts.mean() - 700 * p) < 4 * np.sqrt(700 * p * (1 - p) / n)
+    assert abs(counts.var(ddof=1) / (700 * p * (1 - p)) - 1) < 0.25
+    # one-step intervals: fraction p of the gaps (geometric waiting time)
+    gaps = []
+    for c in range(4):
+        for i in range(50):
+            sel = (cycle == c) & (np.asarray(mon.i) == i)
+            gaps.append(np.diff(np.sort(within[sel])))
+    gaps = np.concatenate(gaps)
+    assert gaps.min() >= 1
+    share = np.mean(gaps == 1)
+    assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / gaps.size)
+    assert abs(gaps.mean() - 1 / p) < 4 * np.sqrt((1 - p) / p**2 / gaps.size)
 
 
 def test_normalisation_sets_every_column_sum():
