@@ -48,7 +48,7 @@ from .evaluation import evaluate_with_labeller, mean_and_sd
 from .fileio import atomic_save_npz, atomic_write_json, atomic_write_text
 from .labelling import NeuronLabeller, all_activity, assign_labels
 from .network import initial_state, validate_model
-from .shards import run_shards, shard_bounds
+from .shards import run_shards, shard_bounds, shutdown_workers
 from .training import STREAMS, PassPosition, PassStats, run_pass
 
 __all__ = ["Experiment", "run_experiment", "resume_experiment", "evaluate_run", "load_checkpoint"]
@@ -248,6 +248,7 @@ class Experiment:
                 ck = self._evaluate_passes(ck)
             return self.write_metrics(ck)
         finally:
+            shutdown_workers()
             if self.engine is not None:
                 self.engine.close()
                 self.engine = None

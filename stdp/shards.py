@@ -23,9 +23,30 @@ from .config import Config
 from .engine import Engine, build_key, make_engine
 from .training import PassPosition, PassStats, run_pass
 
-__all__ = ["shard_bounds", "shard_stream", "run_shard", "run_shards"]
+__all__ = ["shard_bounds", "shard_stream", "run_shard", "run_shards", "shutdown_workers"]
 
 _ENGINES: dict[str, Engine] = {}  # one compiled engine per worker process
+# The worker processes are kept between passes (labelling, then testing, then
+# every further test presentation), so each starts and loads its compiled
+# network once per run rather than once per pass.
+_POOL: dict[str, object] = {"pool": None, "workers": 0}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    if _POOL["pool"] is None or _POOL["workers"] != workers:
+        shutdown_workers()
+        context = multiprocessing.get_context("spawn")
+        _POOL["pool"] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _POOL["workers"] = workers
+    return _POOL["pool"]
+
+
+def shutdown_workers() -> None:
+    """Stop the worker processes of `run_shards` (they are also stopped at exit)."""
+    pool = _POOL["pool"]
+    _POOL["pool"], _POOL["workers"] = None, 0
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def shard_bounds(n_total: int, size: int) -> list[tuple[int, int]]:
@@ -96,20 +117,23 @@ def run_shards(
             )
             yield index, counts, stats
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            pool.submit(
-                _in_worker,
-                cfg,
-                n_input,
-                state,
-                table(start, stop),  # float64, exactly as in one process
-                seed,
-                shard_stream(stream, index),
-            ): index
-            for index, start, stop in jobs
-        }
+    pool = _pool(workers)
+    futures = {
+        pool.submit(
+            _in_worker,
+            cfg,
+            n_input,
+            state,
+            table(start, stop),  # float64, exactly as in one process
+            seed,
+            shard_stream(stream, index),
+        ): index
+        for index, start, stop in jobs
+    }
+    try:
         for future in as_completed(futures):
             counts, stats = future.result()
             yield futures[future], counts, PassStats(**stats)
+    except BaseException:
+        shutdown_workers()  # a failed or interrupted pass leaves no workers behind
+        raise
