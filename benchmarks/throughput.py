@@ -22,7 +22,7 @@ Usage::
 
     python benchmarks/throughput.py                       # N = 100 and 400, MNIST
     python benchmarks/throughput.py --sizes 1600 6400 --examples 200 --chunk 50 \
-        --no-runtime --no-naive
+        --no-runtime --no-naive --set network.method=exponential_euler
     python benchmarks/throughput.py --sizes 100 --examples 2000 --runtime-examples 50
 """
 
@@ -164,6 +164,13 @@ def main(argv=None) -> int:
     parser.add_argument("--naive-examples", type=int, default=20, help="timed examples, naive")
     parser.add_argument("--no-runtime", action="store_true")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive run() loop")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="config override for every measurement, e.g. --set network.method=exponential_euler",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -179,7 +186,7 @@ def main(argv=None) -> int:
     )
     rows = []
     for n in args.sizes:
-        base = [f"network.n_exc={n}", f"engine.chunk_cycles={args.chunk}", "seed=1"]
+        base = [f"network.n_exc={n}", f"engine.chunk_cycles={args.chunk}", "seed=1", *args.set]
         for generator in args.generators:
             spec = {
                 "dataset": args.dataset,
@@ -191,14 +198,17 @@ def main(argv=None) -> int:
             rows.append(row)
             _print(rows[-1])
         if not args.no_runtime:
-            rt = [f"network.n_exc={n}", "engine.chunk_cycles=10", "seed=1"]
+            rt = [f"network.n_exc={n}", "engine.chunk_cycles=10", "seed=1", *args.set]
             spec = {"dataset": args.dataset, "overrides": rt, "device": "runtime"}
             rows.append(
                 _measure_in_subprocess({**spec, "examples": args.runtime_examples, "warmup": 10})
             )
             _print(rows[-1])
         if not args.no_naive:
-            spec = {"dataset": args.dataset, "overrides": [f"network.n_exc={n}", "seed=1"]}
+            spec = {
+                "dataset": args.dataset,
+                "overrides": [f"network.n_exc={n}", "seed=1", *args.set],
+            }
             rows.append(
                 _measure_in_subprocess(
                     {**spec, "device": "naive", "examples": args.naive_examples, "warmup": 2}
