@@ -23,8 +23,10 @@ import io
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,6 +114,20 @@ def plan_sweep(
     return points
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when the worker that started it dies (Linux).
+
+    A sweep that is killed stops its workers; without this their runs would go
+    on as orphans and a restarted sweep would start the same runs twice.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the run may outlive its worker
+        pass
+
+
 def _run_point(config: str, point: SweepPoint) -> dict[str, Any]:
     """Run (or resume, or just read) one point in a subprocess; never raises."""
     run_dir = point.run_dir
@@ -127,7 +143,7 @@ def _run_point(config: str, point: SweepPoint) -> dict[str, Any]:
                 (run_dir / name).unlink(missing_ok=True)
         for text in point.overrides():
             cmd += ["--set", text]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=_die_with_parent)
     if proc.returncode == 0 and metrics_path.exists():
         return {"status": "done", "metrics": json.loads(metrics_path.read_text())}
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
@@ -185,6 +201,10 @@ def _write_tables(out: Path, table: list[dict]) -> None:
     atomic_write_text(out / "sweep.md", "\n".join(lines) + "\n")
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def run_sweep(
     config: str | Path,
     grid_specs: Sequence[str],
@@ -202,6 +222,9 @@ def run_sweep(
     points = plan_sweep(config, grid, seeds, out)
     out.mkdir(parents=True, exist_ok=True)
     results: list[dict | None] = [None] * len(points)
+    # A SIGTERM (kill) stops the sweep like Ctrl-C: the cluster and its runs are shut down.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     if scheduler:
         client = Client(scheduler)
         cluster = None
@@ -230,6 +253,8 @@ def run_sweep(
         client.close()
         if cluster is not None:
             cluster.close()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     table = summarise(points, results)
     _write_tables(out, table)
     return table

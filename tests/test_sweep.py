@@ -83,3 +83,42 @@ def test_a_sweep_started_again_skips_finished_runs(tmp_path):
     assert finished[1].exists()  # completed from its checkpoint
     assert again[0]["accuracy_mean"] == table[0]["accuracy_mean"]
     assert again[1]["accuracy_mean"] == table[1]["accuracy_mean"]
+
+
+def test_a_run_started_by_a_worker_dies_with_the_worker(tmp_path):
+    """A killed sweep must not leave its runs going on as orphans (Linux)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            "from stdp.sweep import _die_with_parent\n"
+            "child = subprocess.Popen(['sleep', '60'], preexec_fn=_die_with_parent)\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{child}/stat") as stat:  # reaped by init shortly; zombie = gone
+            if stat.read().split()[2] == "Z":
+                return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the child outlived its parent")
