@@ -114,7 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("stdp: interrupted; continue with 'stdp resume RUN_DIR'", file=sys.stderr)
+        hint = (
+            "start the same sweep again: finished runs are skipped, checkpointed ones resumed"
+            if args.command == "sweep"
+            else "continue with 'stdp resume RUN_DIR'"
+        )
+        print(f"stdp: interrupted; {hint}", file=sys.stderr)
         return 130
     print(f"test accuracy: {100 * metrics['accuracy']:.2f} %")
     print(f"results: {run_dir}")
