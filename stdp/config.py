@@ -223,10 +223,10 @@ SCHEMA: dict[str, Any] = {
             "(value: the code's nu_ee_post)",
         ),
         "x_tar": Param(
-            0.4,
+            0.2,
             float,
-            "target presynaptic trace: below it a postsynaptic spike depresses "
-            "(value: the code's unused STDP_offset)",
+            "target presynaptic trace: below it a postsynaptic spike depresses (value: our "
+            "sweep of the power-law rule, docs/tuning.md; the code's unused STDP_offset is 0.4)",
         ),
         "mu": Param(
             0.2,

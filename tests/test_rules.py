@@ -34,7 +34,9 @@ def test_the_step_by_step_evaluator_agrees_with_the_triplet_formula():
 
 def test_power_law_rule_by_hand():
     """Priming post at -20 ms, pre at -10 ms, post at 0 (the window protocol, d = 10 ms)."""
-    cfg = load_config(None, ["stdp.rule=power_law", "network.method=exponential_euler"])
+    cfg = load_config(
+        None, ["stdp.rule=power_law", "network.method=exponential_euler", "stdp.x_tar=0.4"]
+    )
     eta, x_tar, mu, w_max = 1e-2, 0.4, 0.2, 1.0
     w1 = W0 + eta * (0.0 - x_tar) * (w_max - W0) ** mu  # no presynaptic trace yet: depression
     w2 = w1 + eta * (np.exp(-10 / 20) - x_tar) * (w_max - w1) ** mu
@@ -46,7 +48,9 @@ def test_power_law_rule_by_hand():
 
 
 def test_exponential_rule_by_hand():
-    cfg = load_config(None, ["stdp.rule=exponential", "network.method=exponential_euler"])
+    cfg = load_config(
+        None, ["stdp.rule=exponential", "network.method=exponential_euler", "stdp.x_tar=0.4"]
+    )
     eta, x_tar, beta, w_max = 1e-2, 0.4, 1.0, 1.0
 
     def step(w, pre):
@@ -58,7 +62,9 @@ def test_exponential_rule_by_hand():
 
 def test_symmetric_rule_depresses_post_before_pre():
     """Pre 10 ms after the second post spike: the power-law updates plus -eta_pre post1 w^mu."""
-    cfg = load_config(None, ["stdp.rule=symmetric", "network.method=exponential_euler"])
+    cfg = load_config(
+        None, ["stdp.rule=symmetric", "network.method=exponential_euler", "stdp.x_tar=0.4"]
+    )
     eta_post, eta_pre, x_tar, mu = 1e-2, 1e-4, 0.4, 0.2
     w1 = W0 + eta_post * (0.0 - x_tar) * (1 - W0) ** mu  # priming post spike, no pre trace
     w2 = w1 + eta_post * (0.0 - x_tar) * (1 - w1) ** mu  # second post spike, still none
