@@ -348,22 +348,29 @@ class StandaloneEngine(Engine):
         run_args[self._built.stim] = values["stim"]
         run_args[self._built.controller.rng_seed] = float(seed)
         self._delay = np.asarray(values["state"]["input_to_exc.delay"], dtype=float)
-        try:
-            device.run(
-                directory=str(self.build_dir),
-                results_directory=self._results,
-                with_output=False,
-                run_args=run_args,
-            )
-        except RuntimeError as err:  # the binary failed or was killed
-            raise SimulationError(
-                f"the compiled simulation stopped ({err}); the last checkpoint is kept: "
-                "continue with 'stdp resume RUN_DIR'"
-            ) from None
-        finally:
-            for name in list(device.run_args_arrays):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(self.build_dir / "static_arrays" / name)
+        # Brian2 writes the run's arguments into the shared build folder under
+        # names that are hashes of their contents, so two processes using the
+        # same build (sharded passes, sweeps) can write and read the same file.
+        # Each run holds a shared lock from writing its files until its binary
+        # has read them; files are only deleted under the exclusive lock, i.e.
+        # when no other run of this build is in progress (else the next one does).
+        with open(self.build_dir / ".run_args.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            try:
+                device.run(
+                    directory=str(self.build_dir),
+                    results_directory=self._results,
+                    with_output=False,
+                    run_args=run_args,
+                )
+            except RuntimeError as err:  # the binary failed or was killed
+                raise SimulationError(
+                    f"the compiled simulation stopped ({err}); the last checkpoint is kept: "
+                    "continue with 'stdp resume RUN_DIR'"
+                ) from None
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                _remove_run_args(self.build_dir, lock)
         return self._collect(float(device._last_run_time))
 
     def close(self) -> None:
@@ -403,6 +410,20 @@ class CudaStandaloneEngine(StandaloneEngine):
     def _seed_statement(self, seed_value: str) -> str:
         # Seeds cuRAND's host and device generators (brian2cuda's random_number_buffer).
         return f"random_number_buffer.set_seed((unsigned long long) {seed_value});"
+
+
+def _remove_run_args(build_dir: Path, lock) -> None:
+    """Delete the run-argument files of finished runs, if no run of this build is going on."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return  # another process is running this build; a later run cleans up
+    try:
+        for path in (build_dir / "static_arrays").glob("init_*"):  # files and their .lock
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def build_key(cfg: Config, n_input: int) -> str:

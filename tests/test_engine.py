@@ -199,3 +199,27 @@ def test_killed_run_resumes_bit_for_bit(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a["theta"], b["theta"])
         np.testing.assert_array_equal(a["assignments"], b["assignments"])
     assert resumed["accuracy"] == straight["accuracy"]
+
+
+def test_run_arguments_are_kept_while_another_run_of_the_build_is_going_on(tmp_path):
+    """Sharded passes share a build: one run must not delete the files another reads."""
+    import fcntl
+
+    from stdp.engine import _remove_run_args
+
+    (tmp_path / "static_arrays").mkdir()
+    arg = tmp_path / "static_arrays" / "init_exc_v_0123.dat"
+    arg.write_bytes(b"\0" * 8)
+    (tmp_path / "static_arrays" / "init_exc_v_0123.dat.lock").touch()
+    built = tmp_path / "static_arrays" / "_static_array__array_input__k_indices"
+    built.write_bytes(b"\0" * 8)
+    with (
+        open(tmp_path / ".run_args.lock", "a") as other,
+        open(tmp_path / ".run_args.lock", "a") as mine,
+    ):
+        fcntl.flock(other, fcntl.LOCK_SH)  # another process's run is in progress
+        _remove_run_args(tmp_path, mine)
+        assert arg.exists()
+        fcntl.flock(other, fcntl.LOCK_UN)
+        _remove_run_args(tmp_path, mine)
+    assert sorted(p.name for p in (tmp_path / "static_arrays").iterdir()) == [built.name]
