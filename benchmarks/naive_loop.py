@@ -23,7 +23,7 @@ import time
 
 import brian2
 import numpy as np
-from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, second
+from brian2 import Network, NeuronGroup, SpikeMonitor, second
 
 from stdp import equations as eq
 from stdp.config import Config
@@ -31,7 +31,7 @@ from stdp.network import (
     excitatory_group,
     inhibitory_group,
     initial_state,
-    model_strings,
+    lateral_inhibition,
     norm_total,
     stdp_synapses,
 )
@@ -72,23 +72,7 @@ class NaiveLoop:
         self.syn.connect()
         self.syn.w = state["input_to_exc.w"]
         self.syn.delay = state["input_to_exc.delay"] * second
-        strings = model_strings(cfg)
-        e2i = Synapses(
-            self.exc,
-            self.inh,
-            on_pre=strings["exc_to_inh_on_pre"],
-            clock=clock,
-            namespace={"w_exc_inh": cfg["network.w_exc_inh"]},
-        )
-        e2i.connect(j="i")
-        i2e = Synapses(
-            self.inh,
-            self.exc,
-            on_pre=strings["inh_to_exc_on_pre"],
-            clock=clock,
-            namespace={"w_inh_exc": cfg["network.w_inh_exc"]},
-        )
-        i2e.connect(condition="i != j")
+        e2i, i2e = lateral_inhibition(cfg, self.exc, self.inh, clock)
         self.exc.v = state["exc.v"] * brian2.volt
         self.exc.theta = state["exc.theta"] * brian2.volt
         self.inh.v = state["inh.v"] * brian2.volt

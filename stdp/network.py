@@ -68,6 +68,10 @@ def norm_total(cfg: Config, n_input: int) -> float:
     return 78.0 * n_input / 784.0 if total == "auto" else float(total)
 
 
+#: The time of a spike that never comes (geometric input generator).
+T_NEVER = 1e9 * second
+
+
 def cycle_duration(cfg: Config) -> brian2.Quantity:
     """One presentation cycle: presentation plus rest."""
     return cfg["protocol.presentation"] + cfg["protocol.rest"]
@@ -179,7 +183,7 @@ def input_group(
             "stim": stim,
             "t_present": cfg["protocol.presentation"],
             "tau_pre": cfg["stdp.tau_pre"],
-            "t_never": 1e9 * second,
+            "t_never": T_NEVER,
         },
     )
     zeros = np.zeros(n_input, dtype=int)
@@ -187,7 +191,7 @@ def input_group(
     inp.t_start = linked_var(controller, "t_start", index=zeros)
     inp.max_rate_now = linked_var(controller, "max_rate_now", index=zeros)
     if geometric:
-        inp.t_next = 1e9 * second  # nothing before the controller's first cycle
+        inp.t_next = T_NEVER  # nothing before the controller's first cycle
         # After the controller (order 0) has set the example, rate and t_start.
         inp.run_regularly(
             eq.INPUT_FIRST_SPIKE,
@@ -296,6 +300,32 @@ def stdp_synapses(
     )
 
 
+def lateral_inhibition(
+    cfg: Config, exc: NeuronGroup, inh: NeuronGroup, clock: brian2.Clock
+) -> tuple[Synapses, Synapses]:
+    """The connected exc i -> inh i and inh i -> every exc j != i synapses."""
+    strings = model_strings(cfg)
+    exc_to_inh = Synapses(
+        exc,
+        inh,
+        on_pre=strings["exc_to_inh_on_pre"],
+        clock=clock,
+        name="exc_to_inh",
+        namespace={"w_exc_inh": cfg["network.w_exc_inh"]},
+    )
+    exc_to_inh.connect(j="i")
+    inh_to_exc = Synapses(
+        inh,
+        exc,
+        on_pre=strings["inh_to_exc_on_pre"],
+        clock=clock,
+        name="inh_to_exc",
+        namespace={"w_inh_exc": cfg["network.w_inh_exc"]},
+    )
+    inh_to_exc.connect(condition="i != j")
+    return exc_to_inh, inh_to_exc
+
+
 def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) -> BuiltNetwork:
     """Create the network for ``n_input`` pixels and ``cfg["network.n_exc"]`` neurons.
 
@@ -327,24 +357,7 @@ def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) ->
     inh = inhibitory_group(cfg, n_exc, clock)
     input_to_exc = stdp_synapses(cfg, inp, exc, clock, n_input)
     input_to_exc.connect()  # i-major order: synapse index = i * n_exc + j
-    exc_to_inh = Synapses(
-        exc,
-        inh,
-        on_pre=model_strings(cfg)["exc_to_inh_on_pre"],
-        clock=clock,
-        name="exc_to_inh",
-        namespace={"w_exc_inh": cfg["network.w_exc_inh"]},
-    )
-    exc_to_inh.connect(j="i")
-    inh_to_exc = Synapses(
-        inh,
-        exc,
-        on_pre=model_strings(cfg)["inh_to_exc_on_pre"],
-        clock=clock,
-        name="inh_to_exc",
-        namespace={"w_inh_exc": cfg["network.w_inh_exc"]},
-    )
-    inh_to_exc.connect(condition="i != j")
+    exc_to_inh, inh_to_exc = lateral_inhibition(cfg, exc, inh, clock)
     spike_counter = Synapses(
         exc,
         controller,
