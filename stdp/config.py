@@ -43,6 +43,7 @@ __all__ = [
     "SCHEMA",
     "Config",
     "load_config",
+    "eval_config",
     "parse_quantity",
     "format_quantity",
 ]
@@ -292,6 +293,14 @@ SCHEMA: dict[str, Any] = {
     "protocol": {
         "presentation": Param("350 ms", ms, "how long an example is shown"),
         "rest": Param("150 ms", ms, "input off after each presentation, so that variables decay"),
+        "eval_presentation": Param(
+            "same",
+            ms,
+            "how long an example is shown in the labelling and test passes, where learning is "
+            "off ('same': protocol.presentation). A longer window gives each neuron more spikes "
+            "to be labelled and to vote with; a fast protocol can train with short windows and "
+            "still be read out with the paper's 350 ms",
+        ),
         "reset_state": Param(
             False,
             bool,
@@ -476,6 +485,8 @@ def format_quantity(value: Quantity, unit: brian2.Unit) -> str:
 
 def _check_scalar(value: Any, param: Param, key: str) -> Any:
     if param.is_quantity:
+        if value == "same" and param.default == "same":
+            return "same"
         return parse_quantity(value, param.kind, key)
     if param.kind is bool:
         if not isinstance(value, bool):
@@ -591,7 +602,7 @@ class Config:
         nested: dict[str, Any] = {}
         for key, value in self._values.items():
             param = _FLAT_SCHEMA[key]
-            if param.is_quantity:
+            if param.is_quantity and not isinstance(value, str):
                 value = format_quantity(value, param.kind)
             node = nested
             *parents, leaf = key.split(".")
@@ -672,12 +683,28 @@ def _check_consistency(cfg: Config) -> None:
     if not cfg["network.w_init_min"] <= cfg["network.w_init_max"]:
         raise ConfigError("network.w_init_min: must not exceed network.w_init_max")
     dt = float(cfg["network.dt"])
-    for key in ("protocol.presentation", "protocol.rest"):
+    if cfg["protocol.eval_presentation"] != "same":
+        positive("protocol.eval_presentation")
+    for key in ("protocol.presentation", "protocol.rest", "protocol.eval_presentation"):
+        if cfg[key] == "same":
+            continue
         steps = float(cfg[key]) / dt
         if abs(steps - round(steps)) > 1e-6:
             raise ConfigError(
                 f"{key}: {cfg[key]} is not a whole number of time steps of {cfg['network.dt']}"
             )
+
+
+def eval_config(cfg: Config) -> Config:
+    """The configuration of the labelling and test passes (learning off).
+
+    The same as ``cfg`` except that ``protocol.presentation`` is
+    ``protocol.eval_presentation`` when that is not ``"same"``.
+    """
+    value = cfg["protocol.eval_presentation"]
+    if value == "same" or value == cfg["protocol.presentation"]:
+        return cfg
+    return cfg.replace(protocol__presentation=format_quantity(value, ms))
 
 
 def load_config(path: str | Path | None, overrides: Iterable[str] = ()) -> Config:

@@ -117,12 +117,12 @@ def _iter_params(schema: dict[str, Any], prefix: str = ""):
 
 def _value(cfg: Config, key: str, param: Param) -> str:
     value = cfg[key]
-    if param.is_quantity:
+    if param.is_quantity and not isinstance(value, str):
         return f"{float(value / param.kind):g} {param.kind!s}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f'"{value}"' if value not in ("all", "auto") else value
+        return f'"{value}"' if value not in ("all", "auto", "same") else value
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

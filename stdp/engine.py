@@ -57,6 +57,7 @@ _NOT_IN_CODE = (
     "engine.build_dir",
     "engine.eval_shard_size",
     "engine.workers",
+    "protocol.eval_presentation",
 )
 
 

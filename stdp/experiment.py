@@ -39,7 +39,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from . import __version__
-from .config import Config, load_config
+from .config import Config, eval_config, load_config, ms
 from .datasets import Dataset, load_dataset
 from .encoding import encode_images
 from .engine import STATE_KEYS, Engine, make_engine
@@ -55,7 +55,7 @@ __all__ = ["Experiment", "run_experiment", "resume_experiment", "evaluate_run", 
 
 PHASES = ("train", "label", "test", "done")
 #: Engine settings that `evaluate_run` may change (they do not touch the trained network).
-EVALUATE_ENGINE_KEYS = ("engine.eval_shard_size", "engine.workers")
+EVALUATE_KEYS = ("protocol.eval_presentation", "engine.eval_shard_size", "engine.workers")
 CHECKPOINT = "checkpoint.npz"
 
 
@@ -229,13 +229,26 @@ class Experiment:
         }
 
     # -- the phases ----------------------------------------------------------------
-    def _engine(self) -> Engine:
+    def _engine(self, frozen: bool = False) -> Engine:
+        """The engine for training, or (``frozen``) for the labelling and test passes.
+
+        The two differ only when ``protocol.eval_presentation`` sets another
+        presentation time for the frozen passes; then the training engine is
+        closed and the other one built (training is over by then).
+        """
+        cfg = eval_config(self.cfg) if frozen else self.cfg
+        if self.engine is not None and self.engine.cfg != cfg:
+            self.engine.close()
+            self.engine = None
         if self.engine is None:
             start = time.perf_counter()
+            shown = ""
+            if cfg is not self.cfg:
+                shown = f", {float(cfg['protocol.presentation'] / ms):g} ms presentations"
             self.say(
-                f"building the network ({self.cfg['device']}, {self.cfg['network.n_exc']} neurons)"
+                f"building the network ({cfg['device']}, {cfg['network.n_exc']} neurons{shown})"
             )
-            self.engine = make_engine(self.cfg, self.n_input)
+            self.engine = make_engine(cfg, self.n_input)
             self.say(f"network ready in {time.perf_counter() - start:.1f} s")
         return self.engine
 
@@ -358,7 +371,7 @@ class Experiment:
         if position.done:
             self.say(f"resuming the {name} pass at example {position.done}")
         progress = Progress(self.stream, name, n_total, self.log)
-        engine = self._engine()
+        engine = self._engine(frozen=True)
         pieces = [counts_so_far]
 
         def on_chunk(pos: PassPosition, new_state, counts) -> None:
@@ -407,8 +420,8 @@ class Experiment:
             position.stats = _sum_stats(stats for _, stats in done.values())
 
         for index, counts, stats in run_shards(
-            self._engine,
-            cfg,
+            lambda: self._engine(frozen=True),
+            eval_config(cfg),
             self.n_input,
             ck["state"],
             images,
@@ -674,10 +687,10 @@ def evaluate_run(
         raise CheckpointError(f"{run_dir}: training is not finished; use 'stdp resume {run_dir}'")
     for text in overrides:
         key = text.split("=", 1)[0].strip()
-        if not key.startswith(("label.", "test.")) and key not in EVALUATE_ENGINE_KEYS:
+        if not key.startswith(("label.", "test.")) and key not in EVALUATE_KEYS:
             raise ConfigError(
                 f"--set {text!r}: evaluate only accepts label.*, test.* and "
-                f"{', '.join(EVALUATE_ENGINE_KEYS)}"
+                f"{', '.join(EVALUATE_KEYS)}"
             )
     cfg = load_config(Path(run_dir) / "config.toml", overrides)
     exp = Experiment(cfg, Path(run_dir), stream)

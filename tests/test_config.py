@@ -6,7 +6,7 @@ import brian2
 import pytest
 from brian2 import Hz, ms, mV
 
-from stdp.config import SCHEMA, load_config, parse_quantity
+from stdp.config import SCHEMA, eval_config, load_config, parse_quantity
 from stdp.errors import ConfigError
 
 
@@ -58,6 +58,29 @@ def test_rest_must_cover_the_longest_delay():
 def test_presentation_must_be_whole_time_steps():
     with pytest.raises(ConfigError, match="whole number of time steps"):
         load_config(None, ["protocol.presentation=350.2 ms"])
+
+
+def test_eval_presentation_changes_only_the_frozen_passes_window(tmp_path):
+    cfg = load_config(None, ["protocol.presentation=100 ms"])
+    assert cfg["protocol.eval_presentation"] == "same"
+    assert eval_config(cfg) is cfg
+    longer = load_config(
+        None, ["protocol.presentation=100 ms", "protocol.eval_presentation=350 ms"]
+    )
+    frozen = eval_config(longer)
+    assert frozen["protocol.presentation"] == 350 * ms
+    assert frozen.flat() == {**longer.flat(), "protocol.presentation": 350 * ms}
+    path = tmp_path / "config.toml"
+    path.write_text(longer.to_toml())
+    assert load_config(path) == longer
+    for text, message in (
+        ("protocol.eval_presentation=350 mV", "protocol.eval_presentation"),
+        ("protocol.eval_presentation=0 ms", "protocol.eval_presentation: must be positive"),
+        ("protocol.eval_presentation=350.2 ms", "whole number of time steps"),
+        ("protocol.eval_presentation=longer", "protocol.eval_presentation"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            load_config(None, [text])
 
 
 def test_defaults_are_the_original_400_neuron_values():

@@ -169,6 +169,25 @@ def test_end_to_end_run_writes_every_result(tmp_path):
     with np.load(run_dir / "test_counts.npz") as tc:
         first, second, _ = np.split(tc["counts"], 3)
         assert not np.array_equal(first, second)  # new Poisson input each time
+    # a longer read-out window (protocol.eval_presentation) for the frozen passes only:
+    # with the same weights and input rates, about twice the spikes per example
+    with np.load(run_dir / "label_counts.npz") as lc:
+        spikes_350 = lc["counts"].sum(axis=1).mean()
+    with np.load(run_dir / "checkpoint.npz") as ck:
+        weights_before = ck["weights"].copy()
+    experiment.evaluate_run(
+        run_dir, ["protocol.eval_presentation=700 ms", "test.presentations=1"], stream=None
+    )
+    with np.load(run_dir / "label_counts.npz") as lc:
+        spikes_700 = lc["counts"].sum(axis=1).mean()
+    assert 1.5 < spikes_700 / spikes_350 < 2.5
+    with np.load(run_dir / "checkpoint.npz") as ck:
+        np.testing.assert_array_equal(ck["weights"], weights_before)
+    # and back to the training window: the first evaluation's counts exactly
+    same = experiment.evaluate_run(
+        run_dir, ["protocol.eval_presentation=350 ms", "test.presentations=1"], stream=None
+    )
+    assert same["accuracy"] == metrics["accuracy"]
 
 
 def test_killed_run_resumes_bit_for_bit(tmp_path, monkeypatch):
