@@ -5,8 +5,9 @@ with the faithful protocol (350 ms + 150 ms, re-presentation rule, normalisation
 0-10 ms delays, dt 0.5 ms, forward Euler), one thread, and prints for each
 network size: the compiled engine with each Poisson generator
 (``encoding.generator``: geometric, the default, and bernoulli, the original's
-per-step draw; same statistics), Brian2's runtime mode with the same network,
-and a naive port that calls ``run()`` twice per digit
+per-step draw; same statistics) and each delay queue (``engine.spike_queue``:
+runs, the default, and Brian2's own; same results bit for bit), Brian2's
+runtime mode with the same network, and a naive port that calls ``run()`` twice per digit
 (``benchmarks/naive_loop.py``); for each: examples/s, presentations/s
 (re-presentations included), the simulation's share of the wall time, and
 nanoseconds per synaptic event.
@@ -161,6 +162,13 @@ def main(argv=None) -> int:
         choices=["geometric", "bernoulli"],
         help="Poisson input generators to time (compiled engine)",
     )
+    parser.add_argument(
+        "--queues",
+        nargs="+",
+        default=["runs", "brian2"],
+        choices=["runs", "brian2"],
+        help="delay queues to time (engine.spike_queue; same results bit for bit)",
+    )
     parser.add_argument("--naive-examples", type=int, default=20, help="timed examples, naive")
     parser.add_argument("--no-runtime", action="store_true")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive run() loop")
@@ -188,15 +196,20 @@ def main(argv=None) -> int:
     for n in args.sizes:
         base = [f"network.n_exc={n}", f"engine.chunk_cycles={args.chunk}", "seed=1", *args.set]
         for generator in args.generators:
-            spec = {
-                "dataset": args.dataset,
-                "overrides": [*base, f"encoding.generator={generator}"],
-                "device": "cpp_standalone",
-            }
-            row = _measure_in_subprocess({**spec, "examples": args.examples, "warmup": 0})
-            row["device"] = f"cpp_standalone, {generator}"
-            rows.append(row)
-            _print(rows[-1])
+            for queue in args.queues:
+                spec = {
+                    "dataset": args.dataset,
+                    "overrides": [
+                        *base,
+                        f"encoding.generator={generator}",
+                        f"engine.spike_queue={queue}",
+                    ],
+                    "device": "cpp_standalone",
+                }
+                row = _measure_in_subprocess({**spec, "examples": args.examples, "warmup": 0})
+                row["device"] = f"cpp_standalone, {generator}, {queue} queue"
+                rows.append(row)
+                _print(rows[-1])
         if not args.no_runtime:
             rt = [f"network.n_exc={n}", "engine.chunk_cycles=10", "seed=1", *args.set]
             spec = {"dataset": args.dataset, "overrides": rt, "device": "runtime"}
@@ -234,12 +247,22 @@ def main(argv=None) -> int:
             if c and o:
                 ratio = c[0]["examples_per_s"] / o[0]["examples_per_s"]
                 print(f"N={n}: compiled ({c[0]['device']}) / {other} = {ratio:.1f}x")
+        for generator in args.generators:
+            by_queue = {
+                q: r
+                for r in c
+                for q in args.queues
+                if r["device"] == f"cpp_standalone, {generator}, {q} queue"
+            }
+            if "runs" in by_queue and "brian2" in by_queue:
+                ratio = by_queue["runs"]["examples_per_s"] / by_queue["brian2"]["examples_per_s"]
+                print(f"N={n}, {generator}: runs queue / Brian2's queue = {ratio:.2f}x")
     return 0
 
 
 def _print(r):
     print(
-        f"N={r['n_exc']:5d} {r['device']:28s} {r['examples']:5d} examples "
+        f"N={r['n_exc']:5d} {r['device']:42s} {r['examples']:5d} examples "
         f"({r['presentations']} presentations) in {r['wall_s']:.1f} s: "
         f"{r['examples_per_s']:.1f} ex/s, {r['presentations_per_s']:.1f} pres/s, "
         f"{r['ns_per_event']:.1f} ns/event, sim {100 * r['sim_share']:.0f}% of wall, "

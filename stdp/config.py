@@ -378,6 +378,15 @@ SCHEMA: dict[str, Any] = {
         "workers": Param(
             1, int, "processes that run the shards of a labelling or test pass at once"
         ),
+        "spike_queue": Param(
+            "runs",
+            str,
+            "cpp_standalone's synaptic delay queue: runs (stdp/cpp/spikequeue.h: each source's "
+            "synapses grouped by delay and queued one group at a time) or brian2 (Brian2's "
+            "own, one synapse at a time); the same events in the same order, so the same "
+            "results bit for bit",
+            choices=("runs", "brian2"),
+        ),
         "build_dir": Param(
             "", str, "where compiled code is cached (empty: $STDP_CACHE_DIR or ~/.cache/stdp)"
         ),

@@ -45,7 +45,9 @@ __all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_
 STATE_KEYS = tuple(f"{g}.{v}" for g, vs in STATE_VARIABLES.items() for v in vs)
 _UNITS = {"v": brian2.volt, "theta": brian2.volt, "lastspike": second}
 #: Bumped when the engine changes how it builds (compiler or linker flags, inserted code).
-ENGINE_VERSION = 2
+ENGINE_VERSION = 3
+#: The delay queue of ``engine.spike_queue = "runs"``.
+SPIKE_QUEUE = Path(__file__).parent / "cpp" / "spikequeue.h"
 # Configuration keys that do not change the generated code.
 _NOT_IN_CODE = (
     "seed",
@@ -319,12 +321,27 @@ class StandaloneEngine(Engine):
         device.insert_code("main", self._seed_statement(f"brian::{seed_var}[0]"))
         self._built.net.run(self.duration, namespace={})
         with _locked(self.build_dir / ".build.lock"):
-            device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
+            self._build(device)
         self._results = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         self.setup_seconds = time.perf_counter() - start
 
     #: Prefix of the build folder's name (builds for other devices must not collide).
     build_prefix = ""
+
+    def _build(self, device) -> None:
+        """Generate the code, put our own files in place of Brian2's, compile.
+
+        With ``engine.spike_queue = "runs"`` the delay queue is
+        `SPIKE_QUEUE`. `shutil.copy2` keeps the file's time stamp, so an
+        unchanged header does not make ``make`` recompile an up-to-date build.
+        """
+        from brian2.codegen.cpp_prefs import get_compiler_and_args
+
+        directory = str(self.build_dir)
+        device.build(directory=directory, compile=False, run=False, with_output=False)
+        if self.cfg["engine.spike_queue"] == "runs":
+            shutil.copy2(SPIKE_QUEUE, self.build_dir / "brianlib" / "spikequeue.h")
+        device.compile_source(directory, get_compiler_and_args()[0], False, False)
 
     def _select_device(self) -> None:
         brian2.set_device("cpp_standalone", build_on_run=False)
@@ -407,6 +424,10 @@ class CudaStandaloneEngine(StandaloneEngine):
         brian2.set_device("cuda_standalone", build_on_run=False)
         brian2.device.reinit()
         brian2.device.activate(build_on_run=False)
+
+    def _build(self, device) -> None:
+        # brian2cuda has its own spike queue on the GPU: nothing to replace.
+        device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
 
     def _seed_statement(self, seed_value: str) -> str:
         # Seeds cuRAND's host and device generators (brian2cuda's random_number_buffer).

@@ -242,3 +242,27 @@ def test_run_arguments_are_kept_while_another_run_of_the_build_is_going_on(tmp_p
         fcntl.flock(other, fcntl.LOCK_UN)
         _remove_run_args(tmp_path, mine)
     assert sorted(p.name for p in (tmp_path / "static_arrays").iterdir()) == [built.name]
+
+
+def test_the_delay_queue_of_runs_gives_brian2s_events_bit_for_bit(tmp_path):
+    """engine.spike_queue: queueing synapses in runs of equal delay changes no result."""
+    from stdp.engine import SPIKE_QUEUE, StandaloneEngine, build_key, default_build_root
+
+    ours, ours_dir = experiment.run_experiment(None, SMALL, out=tmp_path / "runs", stream=None)
+    theirs, theirs_dir = experiment.run_experiment(
+        None, [*SMALL, "engine.spike_queue=brian2"], out=tmp_path / "brian2", stream=None
+    )
+    # the two builds really use different queues
+    for queue, is_ours in (("runs", True), ("brian2", False)):
+        cfg = load_config(None, [*SMALL, f"engine.spike_queue={queue}"])
+        built = default_build_root() / (StandaloneEngine.build_prefix + build_key(cfg, 64))
+        header = (built / "brianlib" / "spikequeue.h").read_bytes()
+        assert (header == SPIKE_QUEUE.read_bytes()) is is_ours
+    with np.load(ours_dir / "checkpoint.npz") as a, np.load(theirs_dir / "checkpoint.npz") as b:
+        assert np.unique(a["delays"]).size > 10  # heterogeneous delays: the queue matters
+        for key in ("weights", "theta", "assignments"):
+            np.testing.assert_array_equal(a[key], b[key])
+    for name in ("label_counts.npz", "test_counts.npz"):
+        with np.load(ours_dir / name) as a, np.load(theirs_dir / name) as b:
+            np.testing.assert_array_equal(a["counts"], b["counts"])
+    assert ours["accuracy"] == theirs["accuracy"]
