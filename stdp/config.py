@@ -147,6 +147,15 @@ SCHEMA: dict[str, Any] = {
             "integration method; forward Euler as in the original code",
             choices=("euler", "exponential_euler", "rk2", "rk4"),
         ),
+        "inh_method": Param(
+            "same",
+            str,
+            "integration method of the inhibitory neurons ('same': network.method). Each of "
+            "them is driven by one excitatory neuron only, so forward Euler stays stable for "
+            "them where the excitatory neurons need exponential Euler, which costs an exp() "
+            "per neuron and step",
+            choices=("same", "euler", "exponential_euler", "rk2", "rk4"),
+        ),
         "w_exc_inh": Param(
             10.4, float, "exc->inh one-to-one weight (conductance in units of g_leak)"
         ),

@@ -266,7 +266,9 @@ def inhibitory_group(cfg: Config, n_inh: int, clock: brian2.Clock) -> NeuronGrou
         threshold=strings["inh_threshold"],
         reset=strings["inh_reset"],
         refractory=cfg["inh.refractory"],
-        method=cfg["network.method"],
+        method=cfg["network.method"]
+        if cfg["network.inh_method"] == "same"
+        else cfg["network.inh_method"],
         clock=clock,
         name="inh",
         namespace=_neuron_namespace(cfg, "inh"),

@@ -17,6 +17,7 @@ from stdp.network import (
     build_network,
     controller_group,
     excitatory_group,
+    inhibitory_group,
     input_group,
     stdp_synapses,
 )
@@ -43,6 +44,25 @@ def test_membrane_decays_to_rest(method):
     assert exc.v[0] / brian2.volt == pytest.approx(expected, rel=1e-9)
     # and close to the continuous solution exp(-t/tau) in both cases
     assert exc.v[0] / brian2.volt == pytest.approx(-65e-3 + 10e-3 * np.exp(-1), abs=3e-5)
+
+
+@pytest.mark.parametrize(
+    ("inh_method", "inh_follows"), [("same", "exponential_euler"), ("euler", "euler")]
+)
+def test_inhibitory_neurons_can_have_their_own_integrator(inh_method, inh_follows):
+    cfg = load_config(
+        None, ["network.method=exponential_euler", f"network.inh_method={inh_method}"]
+    )
+    inh = inhibitory_group(cfg, 1, _clock(cfg))
+    inh.v = -50 * mV  # below the -40 mV threshold
+    net = Network(inh)
+    net.run(20 * ms, namespace={})
+    dt, tau = float(cfg["network.dt"]), float(cfg["inh.tau_m"])
+    n = int(round(0.02 / dt))
+    factor = (1 - dt / tau) ** n if inh_follows == "euler" else np.exp(-n * dt / tau)
+    assert inh.v[0] / brian2.volt == pytest.approx(-60e-3 + 10e-3 * factor, rel=1e-9)
+    # the two results differ by more than the tolerance: the test can tell them apart
+    assert abs((1 - dt / tau) ** n - np.exp(-n * dt / tau)) * 10e-3 > 1e-6
 
 
 def _spiking_exc(cfg, times_ms):
