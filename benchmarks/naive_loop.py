@@ -54,7 +54,7 @@ class NaiveLoop:
         n_exc = cfg["network.n_exc"]
         clock = brian2.Clock(dt=cfg["network.dt"], name="clock")
         state = initial_state(cfg, n_input, np.random.default_rng(cfg["seed"]))
-        trace = "=" if cfg["stdp.trace_update"] == "set" else "+="
+        trace = eq.trace_operator(cfg["stdp.trace_update"])
         self.inp = NeuronGroup(
             n_input,
             NAIVE_INPUT,

@@ -52,7 +52,7 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         ``result["exc"]["threshold"]``; the strings are those passed to
         Brian2 by `stdp.network` (stripped of surrounding blank lines).
     """
-    trace = "=" if cfg["stdp.trace_update"] == "set" else "+="
+    trace = eq.trace_operator(cfg["stdp.trace_update"])
     used = network.model_strings(cfg)  # built-in strings or the config's [equations]
     strings = {
         "exc": {

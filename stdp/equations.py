@@ -84,6 +84,7 @@ __all__ = [
     "excitatory_equations",
     "excitatory_threshold",
     "excitatory_reset",
+    "trace_operator",
     "inhibitory_equations",
 ]
 
@@ -306,6 +307,11 @@ def excitatory_threshold(spike_block: bool) -> str:
     return EXC_THRESHOLD + (" and t - lastspike > spike_block" if spike_block else "")
 
 
+def trace_operator(trace_update: str) -> str:
+    """The operator of a trace update on a spike: ``"="`` for ``"set"``, ``"+="`` for ``"add"``."""
+    return "=" if trace_update == "set" else "+="
+
+
 def excitatory_reset(trace_update: str) -> str:
     """The excitatory reset; ``trace_update`` is ``"set"`` or ``"add"``."""
-    return EXC_RESET.format(trace="=" if trace_update == "set" else "+=")
+    return EXC_RESET.format(trace=trace_operator(trace_update))

@@ -169,7 +169,7 @@ def input_group(
     ``geometric`` (one per spike, from the waiting-time distribution of the
     same process; see `stdp.equations.INPUT_EQUATIONS_GEOMETRIC`).
     """
-    trace = "=" if cfg["stdp.trace_update"] == "set" else "+="
+    trace = eq.trace_operator(cfg["stdp.trace_update"])
     geometric = cfg["encoding.generator"] == "geometric"
     inp = NeuronGroup(
         n_input,

@@ -366,7 +366,7 @@ def stdp_window(
         post_at = TimedArray(_spike_table(post_times, n_steps, dt), dt=cfg["network.dt"])
         # The input neurons' trace and reset, with forced spike times instead of Poisson.
         trace_line = next(line for line in eq.INPUT_EQUATIONS.splitlines() if "dpre/dt" in line)
-        trace = "=" if cfg["stdp.trace_update"] == "set" else "+="
+        trace = eq.trace_operator(cfg["stdp.trace_update"])
         inp = NeuronGroup(
             n,
             trace_line,
