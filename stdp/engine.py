@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import filecmp
 import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -338,6 +340,11 @@ class StandaloneEngine(Engine):
         from brian2.codegen.cpp_prefs import get_compiler_and_args
 
         directory = str(self.build_dir)
+        # Another process may be starting the binary of this build right now
+        # (seeds of a sweep, shards of a pass): it must never read a static
+        # array that this build is rewriting (see `_write_static_arrays_atomically`).
+        real = brian2.get_device()  # brian2.device is a proxy object
+        real.write_static_arrays = lambda d: _write_static_arrays_atomically(real, d)
         device.build(directory=directory, compile=False, run=False, with_output=False)
         if self.cfg["engine.spike_queue"] == "runs":
             shutil.copy2(SPIKE_QUEUE, self.build_dir / "brianlib" / "spikequeue.h")
@@ -389,10 +396,12 @@ class StandaloneEngine(Engine):
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
                 _remove_run_args(self.build_dir, lock)
+        _check_binary_output(Path(device.results_dir) / "stdout.txt")
         return self._collect(float(device._last_run_time))
 
     def close(self) -> None:
         shutil.rmtree(self.build_dir / self._results, ignore_errors=True)
+        brian2.get_device().__dict__.pop("write_static_arrays", None)
         brian2.device.reinit()
         brian2.set_device("runtime")
 
@@ -432,6 +441,53 @@ class CudaStandaloneEngine(StandaloneEngine):
     def _seed_statement(self, seed_value: str) -> str:
         # Seeds cuRAND's host and device generators (brian2cuda's random_number_buffer).
         return f"random_number_buffer.set_seed((unsigned long long) {seed_value});"
+
+
+def _write_static_arrays_atomically(device, directory: str) -> None:
+    """Brian2's ``write_static_arrays``, but safe while other processes run the build.
+
+    Brian2 rewrites every static array of a build (``tofile``: truncate, then
+    write) each time the build is generated, and a process that reuses a
+    cached build generates it again. A binary of the same build that another
+    process starts at that moment reads its static arrays from the files being
+    rewritten, and may get a short file: the linked-variable index arrays
+    (which input neuron reads which example and rate) are then left
+    uninitialised, the input rates are garbage and the run diverges. Seen in a
+    sweep, where the seeds of a point start together.
+
+    Here Brian2 writes the arrays into a scratch folder inside ``directory``;
+    each file then replaces its old version with one atomic rename, and only if
+    its bytes differ, so a running or starting binary sees either the old or
+    the new complete file (and an up-to-date build is not touched at all).
+    """
+    target = Path(directory) / "static_arrays"
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".static_arrays_") as scratch:
+        (Path(scratch) / "static_arrays").mkdir()
+        type(device).write_static_arrays(device, scratch)
+        for new in sorted((Path(scratch) / "static_arrays").iterdir()):
+            old = target / new.name
+            if old.exists() and filecmp.cmp(new, old, shallow=False):
+                continue
+            os.replace(new, old)
+
+
+def _check_binary_output(path: Path) -> None:
+    """Raise if the compiled simulation reported an error on its standard output.
+
+    Brian2's generated code prints "Error opening static array ..." when a
+    file is missing and goes on with uninitialised memory instead of stopping.
+    """
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return
+    errors = [line.strip() for line in text.splitlines() if line.startswith("Error")]
+    if errors:
+        raise SimulationError(
+            f"the compiled simulation reported: {'; '.join(errors[:3])}; "
+            "its results are not used (the last checkpoint is kept)"
+        )
 
 
 def _remove_run_args(build_dir: Path, lock) -> None:

@@ -266,3 +266,45 @@ def test_the_delay_queue_of_runs_gives_brian2s_events_bit_for_bit(tmp_path):
         with np.load(ours_dir / name) as a, np.load(theirs_dir / name) as b:
             np.testing.assert_array_equal(a["counts"], b["counts"])
     assert ours["accuracy"] == theirs["accuracy"]
+
+
+def test_a_reused_build_leaves_the_static_arrays_of_running_binaries_alone(tmp_path):
+    """A second process generating a cached build must not truncate files a binary reads.
+
+    Unchanged static arrays are not rewritten (same inode, same time stamp);
+    a changed one is replaced by an atomic rename, so a reader that opened the
+    old file still reads all of its bytes.
+    """
+    import os
+
+    cfg = load_config(None, [*SMALL, f"engine.build_dir={tmp_path}"])
+    first = StandaloneEngine(cfg, n_input=64)
+    first.close()
+    arrays = sorted((first.build_dir / "static_arrays").glob("_static_array_*"))
+    assert arrays  # the linked-variable index arrays of the input group
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in arrays}
+    victim = arrays[0]
+    good = victim.read_bytes()
+    victim.write_bytes(good[: len(good) // 2])  # as if caught mid-rewrite
+    with open(victim, "rb") as reader:
+        second = StandaloneEngine(cfg, n_input=64)
+        second.close()
+        assert reader.read() == good[: len(good) // 2]  # the old file, untouched
+    assert victim.read_bytes() == good
+    assert victim.stat().st_ino != before[victim.name][0]
+    for p in arrays[1:]:
+        assert (p.stat().st_ino, p.stat().st_mtime_ns) == before[p.name]
+    assert not [p for p in first.build_dir.iterdir() if p.name.startswith(".static_arrays_")]
+    assert os.listdir(first.build_dir / "static_arrays")
+
+
+def test_errors_printed_by_the_compiled_simulation_stop_the_run(tmp_path):
+    from stdp.engine import _check_binary_output
+    from stdp.errors import SimulationError
+
+    out = tmp_path / "stdout.txt"
+    out.write_text("Setting results dir to 'x'\nSetting 'exc.v' from file 'init_exc_v.dat'\n")
+    _check_binary_output(out)
+    out.write_text("Error opening static array _static_array__array_input__k_indices.\n")
+    with pytest.raises(SimulationError, match="_static_array__array_input__k_indices"):
+        _check_binary_output(out)
