@@ -452,8 +452,9 @@ def _write_static_arrays_atomically(device, directory: str) -> None:
     process starts at that moment reads its static arrays from the files being
     rewritten, and may get a short file: the linked-variable index arrays
     (which input neuron reads which example and rate) are then left
-    uninitialised, the input rates are garbage and the run diverges. Seen in a
-    sweep, where the seeds of a point start together.
+    uninitialised, without any message, and the input rates are garbage. The
+    seeds of a sweep point and the shards of a pass start together, so the
+    window is real; no result is known to have been hit by it.
 
     Here Brian2 writes the arrays into a scratch folder inside ``directory``;
     each file then replaces its old version with one atomic rename, and only if
