@@ -11,7 +11,7 @@ from stdp.config import load_config
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 PAPER = EXPERIMENTS / "diehl_cook_2015"
 
-# Diehl & Cook (2015), section 2.6 / table 1: training length per network size.
+# Diehl & Cook (2015), section 3: training length per network size.
 PAPER_TRAINING = {100: 40_000, 400: 3 * 60_000, 1600: 7 * 60_000, 6400: 15 * 60_000}
 
 
