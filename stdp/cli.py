@@ -5,6 +5,7 @@
     stdp run CONFIG [--set section.key=value ...] [--out DIR]
     stdp resume RUN_DIR
     stdp evaluate RUN_DIR [--set label.n_examples=... ...]
+    stdp extend RUN_DIR --set train.n_examples=N [--set ...] [--out DIR]
     stdp figures RUN_DIR [--out DIR] [--format png,pdf]
     stdp describe CONFIG [--set section.key=value ...]
 
@@ -50,6 +51,23 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="label and test again from a run's checkpoint")
     evaluate.add_argument("run_dir")
     evaluate.add_argument("--set", dest="overrides", action="append", default=[])
+
+    extend = sub.add_parser(
+        "extend", help="train a run further from its checkpoint, then label and test again"
+    )
+    extend.add_argument("run_dir")
+    extend.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="train.n_examples=N (required, more than already trained); also train.*, "
+        "label.*, test.*, engine.*",
+    )
+    extend.add_argument(
+        "--out", help="copy the run to this new folder first (default: extend in place)"
+    )
 
     figures = sub.add_parser("figures", help="write every figure of a results folder")
     figures.add_argument("run_dir")
@@ -100,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1 if failed else 0
         elif args.command in ("figures", "describe"):
             return _figures_or_describe(args)
+        elif args.command == "extend":
+            metrics, run_dir = experiment.extend_run(args.run_dir, args.overrides, args.out)
         elif args.command == "resume":
             run_dir = args.run_dir
             metrics = experiment.resume_experiment(run_dir)

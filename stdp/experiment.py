@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import platform
+import shutil
 import sys
 import time
 import zipfile
@@ -51,12 +52,23 @@ from .network import initial_state, validate_model
 from .shards import run_shards, shard_bounds, shutdown_workers
 from .training import STREAMS, PassPosition, PassStats, run_pass
 
-__all__ = ["Experiment", "run_experiment", "resume_experiment", "evaluate_run", "load_checkpoint"]
+__all__ = [
+    "Experiment",
+    "run_experiment",
+    "resume_experiment",
+    "evaluate_run",
+    "extend_run",
+    "load_checkpoint",
+]
 
 PHASES = ("train", "label", "test", "done")
 #: Engine settings that `evaluate_run` may change (they do not touch the trained network).
 EVALUATE_KEYS = ("protocol.eval_presentation", "engine.eval_shard_size", "engine.workers")
 CHECKPOINT = "checkpoint.npz"
+#: Settings that `extend_run` may change besides ``train.n_examples`` (none touches the model).
+EXTEND_PREFIXES = ("train.", "label.", "test.", "engine.")
+#: Results of a finished pass that `extend_run` keeps aside when it continues in place.
+_RESULT_FILES = ("config.toml", "metrics.json", "label_counts.npz", "test_counts.npz")
 
 
 def versions() -> dict[str, str]:
@@ -703,3 +715,73 @@ def evaluate_run(
     if overrides:
         atomic_write_text(Path(run_dir) / "config.toml", cfg.to_toml())
     return metrics
+
+
+def extend_run(
+    run_dir: str | Path,
+    overrides: list[str] | tuple[str, ...],
+    out: str | Path | None = None,
+    stream: TextIO | None = sys.stderr,
+) -> tuple[dict[str, Any], Path]:
+    """Train a run further from its checkpoint, then label and test again.
+
+    ``overrides`` must raise ``train.n_examples`` above the number of examples
+    already trained; they may also change other ``train.*``, ``label.*``,
+    ``test.*`` and ``engine.*`` settings (not the model). Training continues
+    from the checkpoint exactly as an uninterrupted longer run would: the
+    same order of training images and the same random streams.
+
+    With ``out`` the run is copied to that new folder first (the original is
+    left as it is). Without it the run is extended in place, and the results
+    of its finished passes (``config.toml``, ``metrics.json``, the spike
+    counts) are first moved to ``RUN_DIR/before_<examples>/``.
+
+    Returns the new metrics and the folder that holds them.
+    """
+    run_dir = Path(run_dir)
+    _, ck = load_checkpoint(run_dir)
+    keys = [text.split("=", 1)[0].strip() for text in overrides]
+    for text, key in zip(overrides, keys, strict=True):
+        if not key.startswith(EXTEND_PREFIXES):
+            raise ConfigError(
+                f"--set {text!r}: extend only accepts {', '.join(p + '*' for p in EXTEND_PREFIXES)}"
+                " (the model of a trained network cannot change)"
+            )
+    if "train.n_examples" not in keys:
+        raise ConfigError("extend needs --set train.n_examples=N, the new length of training")
+    cfg = load_config(run_dir / "config.toml", overrides)
+    done = int(ck["train_position"].done)
+    target = run_dir if out is None else Path(out)
+    exp = Experiment(cfg, target, stream)  # loads and checks the data set
+    if exp.data.n_train <= done:
+        raise ConfigError(
+            f"train.n_examples: {exp.data.n_train} is not more than the {done} examples "
+            f"{run_dir} has already trained"
+        )
+    if out is None:
+        kept = run_dir / f"before_{done:09d}"
+        kept.mkdir(exist_ok=True)
+        for name in _RESULT_FILES:  # (an earlier, interrupted extend has kept them already)
+            if (run_dir / name).exists() and not (kept / name).exists():
+                shutil.copy2(run_dir / name, kept / name)
+        for name in _RESULT_FILES[1:]:  # config.toml is replaced below
+            (run_dir / name).unlink(missing_ok=True)
+    else:
+        if (target / CHECKPOINT).exists() or (target / "config.toml").exists():
+            raise CheckpointError(f"{target} already holds a run; choose another --out")
+        target.mkdir(parents=True, exist_ok=True)
+        if (run_dir / "log.txt").exists():
+            shutil.copy2(run_dir / "log.txt", target / "log.txt")
+        if (run_dir / "snapshots").is_dir():
+            shutil.copytree(run_dir / "snapshots", target / "snapshots", dirs_exist_ok=True)
+    # The configuration first: if the checkpoint below is never written, the
+    # folder still holds the finished shorter run, and extending again works.
+    atomic_write_text(target / "config.toml", cfg.to_toml())
+    for name in ("label", "test"):
+        for suffix in ("position", "counts", "state", "shards"):
+            ck.pop(f"{name}_{suffix}", None)
+    ck["phase"] = "train"
+    ck["assignments"] = None
+    exp.save_checkpoint(ck)
+    exp.say(f"extending training from {done} to {exp.data.n_train} examples (from {run_dir})")
+    return exp.run(ck), target

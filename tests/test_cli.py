@@ -84,8 +84,10 @@ def test_corrupt_data_file(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_resume_and_evaluate_need_a_results_folder(tmp_path, capsys):
+def test_resume_evaluate_and_extend_need_a_results_folder(tmp_path, capsys):
     status, err = _run(capsys, "resume", str(tmp_path))
+    assert status == 2 and "not a results folder" in err[0]
+    status, err = _run(capsys, "extend", str(tmp_path), "--set", "train.n_examples=10")
     assert status == 2 and "not a results folder" in err[0]
     (tmp_path / "config.toml").write_text("seed = 1\n")
     status, err = _run(capsys, "evaluate", str(tmp_path))

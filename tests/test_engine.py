@@ -308,3 +308,60 @@ def test_errors_printed_by_the_compiled_simulation_stop_the_run(tmp_path):
     out.write_text("Error opening static array _static_array__array_input__k_indices.\n")
     with pytest.raises(SimulationError, match="_static_array__array_input__k_indices"):
         _check_binary_output(out)
+
+
+def test_extending_a_finished_run_matches_the_longer_run(tmp_path):
+    longer, longer_dir = experiment.run_experiment(
+        None, SMALL, out=tmp_path / "longer", stream=None
+    )
+    short_cfg = [*SMALL, "train.n_examples=80"]
+    short, short_dir = experiment.run_experiment(
+        None, short_cfg, out=tmp_path / "short", stream=None
+    )
+    assert short["n_train"] == 80
+    with np.load(short_dir / "checkpoint.npz") as ck:
+        short_weights = ck["weights"].copy()
+
+    # into a new folder: the short run stays as it was
+    extended, new_dir = experiment.extend_run(
+        short_dir, ["train.n_examples=120"], out=tmp_path / "extended", stream=None
+    )
+    assert new_dir == tmp_path / "extended"
+    assert extended["n_train"] == 120
+    with np.load(short_dir / "checkpoint.npz") as ck:
+        np.testing.assert_array_equal(ck["weights"], short_weights)
+    assert json.loads((short_dir / "metrics.json").read_text())["n_train"] == 80
+    # training went on from the checkpoint as the uninterrupted longer run did
+    with np.load(longer_dir / "checkpoint.npz") as a, np.load(new_dir / "checkpoint.npz") as b:
+        np.testing.assert_array_equal(a["weights"], b["weights"])
+        np.testing.assert_array_equal(a["theta"], b["theta"])
+        np.testing.assert_array_equal(a["assignments"], b["assignments"])
+    assert extended["accuracy"] == longer["accuracy"]
+    assert extended["running_accuracy"] == longer["running_accuracy"]
+
+    # in place: the shorter run's results are kept aside, not lost
+    again, same_dir = experiment.extend_run(short_dir, ["train.n_examples=120"], stream=None)
+    assert same_dir == short_dir and again["accuracy"] == longer["accuracy"]
+    kept = short_dir / "before_000000080"
+    assert json.loads((kept / "metrics.json").read_text())["n_train"] == 80
+    assert "n_examples = 80" in (kept / "config.toml").read_text()
+    assert json.loads((short_dir / "metrics.json").read_text())["n_train"] == 120
+
+
+def test_extend_rejects_what_it_cannot_do(tmp_path):
+    from stdp.errors import CheckpointError, ConfigError
+
+    _, run_dir = experiment.run_experiment(
+        None, [*SMALL, "train.n_examples=40"], out=tmp_path / "run", stream=None
+    )
+    with pytest.raises(ConfigError, match="train.n_examples"):
+        experiment.extend_run(run_dir, ["test.presentations=2"], stream=None)
+    with pytest.raises(ConfigError, match="not more than the 40 examples"):
+        experiment.extend_run(run_dir, ["train.n_examples=40"], stream=None)
+    with pytest.raises(ConfigError, match="network.n_exc"):
+        experiment.extend_run(run_dir, ["train.n_examples=80", "network.n_exc=30"], stream=None)
+    with pytest.raises(CheckpointError, match="already holds a run"):
+        experiment.extend_run(run_dir, ["train.n_examples=80"], out=run_dir, stream=None)
+    # nothing was changed by the refused attempts
+    assert json.loads((run_dir / "metrics.json").read_text())["n_train"] == 40
+    assert not (run_dir / "before_000000040").exists()
