@@ -47,7 +47,9 @@ __all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_
 STATE_KEYS = tuple(f"{g}.{v}" for g, vs in STATE_VARIABLES.items() for v in vs)
 _UNITS = {"v": brian2.volt, "theta": brian2.volt, "lastspike": second}
 #: Bumped when the engine changes how it builds (compiler or linker flags, inserted code).
-ENGINE_VERSION = 3
+ENGINE_VERSION = 4
+#: GCC parameter that lets the state updaters vectorise (see `StandaloneEngine._select_device`).
+_ALIAS_CHECKS = "--param=vect-max-version-for-alias-checks=100"
 #: The delay queue of ``engine.spike_queue = "runs"``.
 SPIKE_QUEUE = Path(__file__).parent / "cpp" / "spikequeue.h"
 # Configuration keys that do not change the generated code.
@@ -362,6 +364,14 @@ class StandaloneEngine(Engine):
         # denormal numbers (below 1e-308), which the CPU handles 10-100x slower
         # (the chunks got slower and slower without it).
         prefs.codegen.cpp.extra_link_args = ["-ffast-math"]
+        # GCC ignores ``__restrict`` on the local pointer copies that Brian2's
+        # templates make, so it vectorises a loop only behind run-time overlap
+        # checks, and gives up beyond 10 of them: the excitatory state update
+        # (eight arrays) stayed scalar. Allowing more checks vectorises it.
+        args = list(prefs.codegen.cpp.extra_compile_args_gcc)
+        if not any("vect-max-version-for-alias-checks" in str(arg) for arg in args):
+            args.append(_ALIAS_CHECKS)  # one word: Brian2 drops flags it cannot test alone
+        prefs.codegen.cpp.extra_compile_args_gcc = args
 
     def _seed_statement(self, seed_value: str) -> str:
         """C++ run after the command-line values are set: seed this chunk's generator."""
