@@ -47,9 +47,9 @@ __all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_
 STATE_KEYS = tuple(f"{g}.{v}" for g, vs in STATE_VARIABLES.items() for v in vs)
 _UNITS = {"v": brian2.volt, "theta": brian2.volt, "lastspike": second}
 #: Bumped when the engine changes how it builds (compiler or linker flags, inserted code).
-ENGINE_VERSION = 4
-#: GCC parameter that lets the state updaters vectorise (see `StandaloneEngine._select_device`).
-_ALIAS_CHECKS = "--param=vect-max-version-for-alias-checks=100"
+ENGINE_VERSION = 5
+#: Compiler flags that let the state updaters vectorise (see `StandaloneEngine._select_device`).
+_VECTOR_FLAGS = ("--param=vect-max-version-for-alias-checks=100", "-D__FAST_MATH__")
 #: The delay queue of ``engine.spike_queue = "runs"``.
 SPIKE_QUEUE = Path(__file__).parent / "cpp" / "spikequeue.h"
 # Configuration keys that do not change the generated code.
@@ -368,9 +368,15 @@ class StandaloneEngine(Engine):
         # templates make, so it vectorises a loop only behind run-time overlap
         # checks, and gives up beyond 10 of them: the excitatory state update
         # (eight arrays) stayed scalar. Allowing more checks vectorises it.
+        # And glibc declares its vector exp()/log() (libmvec) only when
+        # __FAST_MATH__ is defined, which Brian2's -fno-finite-math-only turns
+        # off: exponential Euler's exp() per neuron and step stayed scalar.
+        # Defining the macro enables those declarations and nothing else that
+        # the generated code uses (the C++ library checks it only in <complex>).
         args = list(prefs.codegen.cpp.extra_compile_args_gcc)
-        if not any("vect-max-version-for-alias-checks" in str(arg) for arg in args):
-            args.append(_ALIAS_CHECKS)  # one word: Brian2 drops flags it cannot test alone
+        for flag in _VECTOR_FLAGS:  # one word each: Brian2 drops flags it cannot test alone
+            if flag not in args:
+                args.append(flag)
         prefs.codegen.cpp.extra_compile_args_gcc = args
 
     def _seed_statement(self, seed_value: str) -> str:
