@@ -88,8 +88,8 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         "exc_to_inh": {"on_pre": used["exc_to_inh_on_pre"]},
         "inh_to_exc": {"on_pre": used["inh_to_exc_on_pre"]},
         "normalization": {
-            "weights (input_to_exc, every cycle)": eq.NORMALIZE_WEIGHTS,
-            "sums (exc, every cycle)": eq.NORMALIZE_SUMS,
+            "factors and sums (exc, every cycle)": eq.NORMALIZE_SUMS,
+            "weights (input_to_exc, every cycle, after the factors)": eq.NORMALIZE_WEIGHTS,
         },
         "controller": {
             "model": eq.CONTROLLER_EQUATIONS,

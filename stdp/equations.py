@@ -23,6 +23,8 @@ Glossary
 ``learning``   1 while learning, 0 when the network is frozen (labelling
                and testing): theta and the weights then stay fixed
 ``wsum``       running sum of a neuron's input weights (for normalisation)
+``wscale``     this cycle's normalisation factor of a neuron's weights (added
+               by `stdp.network.excitatory_group`, not part of ``exc_model``)
 ``learning_now``  the controller's learning flag, copied into ``learning``
                at the start of every cycle (`LEARNING_SWITCH`)
 =============  =============================================================
@@ -240,8 +242,13 @@ INH_TO_EXC_ON_PRE = "gi_post += w_inh_exc"
 # each excitatory neuron's input weights are scaled to sum to norm_total.
 # --------------------------------------------------------------------------
 LEARNING_SWITCH = "learning = learning_now"
-NORMALIZE_WEIGHTS = "w *= 1 + learning_post * (norm_total / wsum_post - 1)"
-NORMALIZE_SUMS = "wsum += learning * (norm_total - wsum)"
+# First each neuron's factor (one division per neuron, not per synapse), then
+# the weights; ``wscale`` is added to the excitatory model by `stdp.network`.
+NORMALIZE_SUMS = """
+wscale = 1 + learning * (norm_total / wsum - 1)
+wsum += learning * (norm_total - wsum)
+""".strip()
+NORMALIZE_WEIGHTS = "w *= wscale_post"
 
 # --------------------------------------------------------------------------
 # Fast-protocol option (``protocol.reset_state``): instead of letting the

@@ -234,6 +234,7 @@ def excitatory_group(
     model = strings["exc_model"]
     if controller is None:
         model = model.replace("learning_now : 1 (linked)", "learning_now : 1")
+    model += "\nwscale : 1"  # bookkeeping of the normalisation (eq.NORMALIZE_SUMS)
     exc = NeuronGroup(
         n_exc,
         model,
@@ -372,11 +373,12 @@ def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) ->
 
     objects = [controller, inp, exc, inh, input_to_exc, exc_to_inh, inh_to_exc, spike_counter]
     if cfg["normalization.enabled"]:
-        # After the controller (order 0) has decided whether this cycle learns.
+        # After the controller (order 0) has decided whether this cycle learns:
+        # each neuron's factor, then the weights.
+        exc.run_regularly(eq.NORMALIZE_SUMS, dt=cycle, when="start", order=2, name="normalize_sums")
         input_to_exc.run_regularly(
-            eq.NORMALIZE_WEIGHTS, dt=cycle, when="start", order=2, name="normalize_weights"
+            eq.NORMALIZE_WEIGHTS, dt=cycle, when="start", order=3, name="normalize_weights"
         )
-        exc.run_regularly(eq.NORMALIZE_SUMS, dt=cycle, when="start", order=3, name="normalize_sums")
 
     if cfg["protocol.reset_state"]:
         # After normalisation; the controller's spike count is already taken.

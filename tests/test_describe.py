@@ -138,9 +138,11 @@ def test_described_strings_are_those_of_the_built_network(runtime_numpy, overrid
     if cfg["normalization.enabled"]:
         assert (
             regular["normalize_weights"]
-            == m["normalization"]["weights (input_to_exc, every cycle)"]
+            == m["normalization"]["weights (input_to_exc, every cycle, after the factors)"]
         )
-        assert regular["normalize_sums"] == m["normalization"]["sums (exc, every cycle)"]
+        assert (
+            regular["normalize_sums"] == m["normalization"]["factors and sums (exc, every cycle)"]
+        )
     for group in ("input", "input_to_exc", "controller"):
         assert Equations(m[group]["model"]) == getattr(built, group).equations
     for group in ("exc", "inh"):
