@@ -33,6 +33,7 @@ import shutil
 import sys
 import time
 import zipfile
+from copy import copy
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any, TextIO
@@ -97,19 +98,29 @@ def _n(value: int | str, available: int, key: str) -> int:
 class Progress:
     """One line of progress: examples/s, spikes per example, retries and ETA."""
 
-    def __init__(self, stream: TextIO | None, label: str, total: int, log=None):
+    def __init__(
+        self,
+        stream: TextIO | None,
+        label: str,
+        total: int,
+        log=None,
+        since: PassStats | None = None,
+    ):
         self.stream = stream
         self.label = label
         self.total = total
         self.log = log
+        # A resumed or extended pass: rate and ETA from this process's work only.
+        self.base = (since.examples, since.wall_seconds) if since is not None else (0, 0.0)
         self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
         self.last_print = 0.0
 
     def update(self, position: PassPosition, final: bool = False) -> None:
         s = position.stats
-        if s.wall_seconds <= 0:
+        examples, seconds = s.examples - self.base[0], s.wall_seconds - self.base[1]
+        if seconds <= 0:
             return
-        rate = s.examples / s.wall_seconds
+        rate = examples / seconds
         remaining = (self.total - position.done) / rate if rate > 0 else float("inf")
         spikes = s.exc_spikes_window / max(s.examples, 1)
         line = (
@@ -286,9 +297,9 @@ class Experiment:
         acc_every = cfg["train.accuracy_every"]
         labels_all = self.data.dataset.train_labels
         n_classes = self.data.dataset.n_classes
-        progress = Progress(self.stream, "train", n_train, self.log)
         engine = self._engine()
         position: PassPosition = ck["train_position"]
+        progress = Progress(self.stream, "train", n_train, self.log, since=copy(position.stats))
         if position.done:
             self.say(f"resuming training at example {position.done}")
         block = list(ck["train_block"])
@@ -382,7 +393,7 @@ class Experiment:
         state.update(ck.get(f"{name}_state") or {})
         if position.done:
             self.say(f"resuming the {name} pass at example {position.done}")
-        progress = Progress(self.stream, name, n_total, self.log)
+        progress = Progress(self.stream, name, n_total, self.log, since=copy(position.stats))
         engine = self._engine(frozen=True)
         pieces = [counts_so_far]
 

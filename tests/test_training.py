@@ -76,3 +76,28 @@ def test_a_diverged_simulation_stops_with_a_clear_error():
     with pytest.raises(SimulationError, match="diverged"):
         _check_state(_result(K, RETRIES, COUNTS, nspk=3, retries=2, v=np.nan))
     _check_state(_result(K, RETRIES, COUNTS, nspk=3, retries=2))  # a normal state passes
+
+
+def test_progress_of_a_continued_pass_counts_only_the_new_work():
+    import io
+    from copy import copy
+
+    from stdp.experiment import Progress
+    from stdp.training import PassPosition, PassStats
+
+    # 60,000 examples done earlier at 20 ex/s, then 1,000 more in 10 s: 100 ex/s
+    earlier = PassStats(examples=60_000, wall_seconds=3_000.0)
+    position = PassPosition(done=60_000, stats=copy(earlier))
+    out = io.StringIO()
+    progress = Progress(out, "train", 120_000, since=earlier)
+    position.done += 1_000
+    position.stats.examples += 1_000
+    position.stats.wall_seconds += 10.0
+    progress.update(position, final=True)
+    line = out.getvalue()
+    assert "61000/120000" in line and " 100.0 ex/s" in line
+    assert "ETA 9m50s" in line  # 59,000 examples left at 100 ex/s
+    # without the starting point, the rate is that of the whole pass
+    out = io.StringIO()
+    Progress(out, "train", 120_000).update(position, final=True)
+    assert f"{61_000 / 3_010:7.1f} ex/s" in out.getvalue()
