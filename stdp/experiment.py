@@ -690,6 +690,13 @@ def load_checkpoint(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
     return cfg, ck
 
 
+def _forget_frozen_passes(ck: dict[str, Any]) -> None:
+    """Drop the labelling and test passes of a checkpoint, finished or not."""
+    for name in ("label", "test"):
+        for suffix in ("position", "counts", "state", "shards"):
+            ck.pop(f"{name}_{suffix}", None)
+
+
 def resume_experiment(run_dir: str | Path, stream: TextIO | None = sys.stderr) -> dict[str, Any]:
     """Finish an interrupted run from its last checkpoint."""
     cfg, ck = load_checkpoint(run_dir)
@@ -717,9 +724,7 @@ def evaluate_run(
             )
     cfg = load_config(Path(run_dir) / "config.toml", overrides)
     exp = Experiment(cfg, Path(run_dir), stream)
-    for name in ("label", "test"):
-        for suffix in ("position", "counts", "state", "shards"):
-            ck.pop(f"{name}_{suffix}", None)
+    _forget_frozen_passes(ck)
     ck["phase"] = "label"
     exp.say("labelling and testing again from the trained checkpoint")
     metrics = exp.run(ck)
@@ -788,9 +793,7 @@ def extend_run(
     # The configuration first: if the checkpoint below is never written, the
     # folder still holds the finished shorter run, and extending again works.
     atomic_write_text(target / "config.toml", cfg.to_toml())
-    for name in ("label", "test"):
-        for suffix in ("position", "counts", "state", "shards"):
-            ck.pop(f"{name}_{suffix}", None)
+    _forget_frozen_passes(ck)
     ck["phase"] = "train"
     ck["assignments"] = None
     exp.save_checkpoint(ck)
