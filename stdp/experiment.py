@@ -217,6 +217,8 @@ class Experiment:
             for index, (counts, stats) in (ck.get(f"{name}_shards") or {}).items():
                 arrays[f"{name}/shard/{index}/counts"] = counts
                 arrays[f"{name}/shard/{index}/stats"] = np.array(astuple(stats), dtype=float)
+            if ck.get(f"{name}_shards"):
+                arrays[f"{name}/shard_elapsed"] = np.float64(ck.get(f"{name}_elapsed", 0.0))
             if ck.get(f"{name}_position") is not None:
                 arrays.update(ck[f"{name}_position"].to_arrays(f"{name}/"))
                 arrays[f"{name}/counts"] = ck[f"{name}_counts"]
@@ -435,12 +437,20 @@ class Experiment:
         if done:
             self.say(f"resuming the {name} pass: {len(done)} of {len(bounds)} shards done")
         jobs = [(i, a, b) for i, (a, b) in enumerate(bounds) if i not in done]
-        progress = Progress(self.stream, name, n_total, self.log)
+        # Each shard's stats count its own worker's seconds; the pass's wall time is
+        # the time this process (and, when resumed, earlier ones) spent waiting for them.
+        earlier = ck.get(f"{name}_elapsed", 0.0)
+        started = time.perf_counter()
         position = PassPosition(done=0)
 
         def tally() -> None:
             position.done = sum(bounds[i][1] - bounds[i][0] for i in done)
             position.stats = _sum_stats(stats for _, stats in done.values())
+            position.stats.wall_seconds = earlier + time.perf_counter() - started
+            ck[f"{name}_elapsed"] = position.stats.wall_seconds
+
+        tally()
+        progress = Progress(self.stream, name, n_total, self.log, since=copy(position.stats))
 
         for index, counts, stats in run_shards(
             lambda: self._engine(frozen=True),
@@ -463,7 +473,7 @@ class Experiment:
         ck[f"{name}_counts"] = np.concatenate([done[i][0] for i in range(len(bounds))])
         ck[f"{name}_position"] = position
         ck[f"{name}_state"] = {}
-        del ck[f"{name}_shards"]
+        del ck[f"{name}_shards"], ck[f"{name}_elapsed"]
         return ck
 
     # -- results -------------------------------------------------------------------
@@ -673,6 +683,7 @@ def load_checkpoint(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
                     i: (arrays[f"{prefix}{i}/counts"], _stats_from(arrays[f"{prefix}{i}/stats"]))
                     for i in shards
                 }
+                ck[f"{name}_elapsed"] = float(arrays.get(f"{name}/shard_elapsed", 0.0))
             if f"{name}/done" in arrays:
                 ck[f"{name}_position"] = PassPosition.from_arrays(arrays, f"{name}/")
                 ck[f"{name}_counts"] = arrays[f"{name}/counts"]
@@ -693,7 +704,7 @@ def load_checkpoint(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
 def _forget_frozen_passes(ck: dict[str, Any]) -> None:
     """Drop the labelling and test passes of a checkpoint, finished or not."""
     for name in ("label", "test"):
-        for suffix in ("position", "counts", "state", "shards"):
+        for suffix in ("position", "counts", "state", "shards", "elapsed"):
             ck.pop(f"{name}_{suffix}", None)
 
 

@@ -57,3 +57,30 @@ def test_an_interrupted_sharded_pass_resumes_exactly(tmp_path, monkeypatch):
     for a, b in zip(_counts(straight_dir), _counts(tmp_path / "killed"), strict=True):
         np.testing.assert_array_equal(a, b)
     assert resumed["accuracy"] == straight["accuracy"]
+
+
+def test_sharded_pass_reports_wall_clock_throughput(tmp_path, monkeypatch):
+    """The rate of a sharded pass is examples per second of waiting, not per worker-second.
+
+    Each shard's stats carry its worker's own seconds; here they are inflated a
+    thousandfold, so a rate computed from their sum would be far below what the
+    whole run's wall time allows.
+    """
+    import time
+
+    real = experiment.run_shards
+
+    def slow_workers(*args, **kwargs):
+        for index, counts, stats in real(*args, **kwargs):
+            stats.wall_seconds *= 1000.0
+            yield index, counts, stats
+
+    monkeypatch.setattr(experiment, "run_shards", slow_workers)
+    start = time.perf_counter()
+    metrics, _ = experiment.run_experiment(None, SHARDED, out=tmp_path / "run", stream=None)
+    whole_run = time.perf_counter() - start
+    for name in ("label", "test"):
+        n = metrics[f"{name}_presentations"]  # at least one presentation per example
+        assert n > 0
+        examples = n - metrics[f"{name}_retries"]
+        assert metrics[f"{name}_examples_per_second"] >= examples / whole_run
