@@ -7,6 +7,7 @@ network is compiled once per test session.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -266,6 +267,69 @@ def test_the_delay_queue_of_runs_gives_brian2s_events_bit_for_bit(tmp_path):
         with np.load(ours_dir / name) as a, np.load(theirs_dir / name) as b:
             np.testing.assert_array_equal(a["counts"], b["counts"])
     assert ours["accuracy"] == theirs["accuracy"]
+
+
+_QUEUE_STATE_PROGRAM = r"""
+#include <cstdio>
+#include "spikequeue.h"
+// Queue spikes with delays 0-3 steps, store the state, empty the queue,
+// restore it, and print what arrives in the next 5 steps, before and after.
+int main()
+{
+    double delays[4] = {0.0, 0.001, 0.002, 0.003};
+    int32_t sources[4] = {0, 0, 1, 1};
+    for (int restore = 0; restore < 2; restore++)
+    {
+        CSpikeQueue q(0, 2);
+        q.prepare(delays, 4, sources, 4, 0.001);
+        q.advance();
+        int32_t spikes[2] = {0, 1};
+        q.push(spikes, 2);
+        if (restore)
+        {
+            auto state = q._full_state();
+            CSpikeQueue other(0, 2);
+            other.prepare(delays, 4, sources, 4, 0.001);
+            other._restore_from_full_state(state);
+            q = other;
+        }
+        for (int step = 0; step < 5; step++)
+        {
+            std::vector<int32_t> *now = q.peek();
+            std::printf("%d:", step);
+            for (int32_t syn : *now) std::printf(" %d", syn);
+            std::printf(";");
+            q.advance();
+        }
+        std::printf("\n");
+    }
+}
+"""
+
+
+def test_the_queues_state_can_be_stored_and_restored(tmp_path):
+    """Brian2 >= 2.10 writes each spike queue's state with `_full_state` (ours too)."""
+    import shutil
+    import subprocess
+
+    import brian2
+
+    from stdp.engine import SPIKE_QUEUE
+
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("needs a C++ compiler")
+    (tmp_path / "main.cpp").write_text(_QUEUE_STATE_PROGRAM)
+    shutil.copy(SPIKE_QUEUE, tmp_path / "spikequeue.h")
+    include = Path(brian2.__file__).parent / "synapses"  # stdint_compat.h
+    subprocess.run(
+        [compiler, "-std=c++17", f"-I{include}", "main.cpp", "-o", "main"], cwd=tmp_path, check=True
+    )
+    before, after = subprocess.run(
+        [str(tmp_path / "main")], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert before == "0: 0;1: 1;2: 2;3: 3;4:;"  # synapse d arrives d steps after the spike
+    assert after == before
 
 
 def test_a_reused_build_leaves_the_static_arrays_of_running_binaries_alone(tmp_path):

@@ -18,12 +18,17 @@
 // (tests/test_engine.py compares both queues).
 //
 // The class keeps the interface the generated code calls: the constructor
-// (source range), `openmp_padding`, `prepare`, `push`, `peek`, `advance`.
+// (source range), `openmp_padding`, `prepare`, `push`, `peek`, `advance`;
+// and, for Brian2 >= 2.10, whose generated code writes every queue's state
+// to the results folder after a run (its brianlib/spikequeue.cpp defines the
+// stream operators declared below), `_full_state` and `_restore_from_full_state`.
 #ifndef STDP_SPIKEQUEUE_H
 #define STDP_SPIKEQUEUE_H
 
 #include <algorithm>
 #include <cstddef>
+#include <iostream>
+#include <utility>
 #include <vector>
 #include "stdint_compat.h"
 
@@ -128,6 +133,20 @@ public:
         head = (head + 1) % slots.size();
     }
 
+    // What is queued, as in Brian2's queue: the current slot and all slots.
+    std::pair<int, std::vector< std::vector<int32_t> > > _full_state() const
+    {
+        return std::make_pair((int)head, slots);
+    }
+
+    void _restore_from_full_state(const std::pair<int, std::vector< std::vector<int32_t> > > &state)
+    {
+        slots = state.second;
+        if (slots.empty())  // stored before the queue existed
+            slots.resize(1);
+        head = (std::size_t)state.first % slots.size();
+    }
+
 private:
     std::vector< std::vector<int32_t> > slots;
     std::vector< std::vector<int32_t> > run_synapses;  // per source: synapses by delay
@@ -162,5 +181,9 @@ private:
         head = 0;
     }
 };
+
+// Defined by Brian2 >= 2.10 (brianlib/spikequeue.cpp), whose code writes each queue after a run.
+ostream &operator<<(ostream &os, const CSpikeQueue &queue);
+istream &operator>>(istream &is, CSpikeQueue &queue);
 
 #endif
