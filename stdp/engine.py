@@ -39,6 +39,7 @@ from brian2 import prefs, second
 
 from .config import Config
 from .errors import ConfigError, SimulationError
+from .fileio import atomic_write_text
 from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
 
 __all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_root"]
@@ -316,7 +317,7 @@ class StandaloneEngine(Engine):
         self.build_dir = root / (self.build_prefix + build_key(cfg, n_input))
         self._select_device()
         self.build_dir.mkdir(parents=True, exist_ok=True)
-        self._built = build_network(cfg, n_input, self.chunk_cycles)
+        self._built = build_network(cfg, n_input, self.chunk_cycles, clock=self._clock())
         device = brian2.device
         device.apply_run_args()
         # Set after the command-line values have been applied (run_args cannot set delays).
@@ -333,12 +334,7 @@ class StandaloneEngine(Engine):
     build_prefix = ""
 
     def _build(self, device) -> None:
-        """Generate the code, put our own files in place of Brian2's, compile.
-
-        With ``engine.spike_queue = "runs"`` the delay queue is
-        `SPIKE_QUEUE`. `shutil.copy2` keeps the file's time stamp, so an
-        unchanged header does not make ``make`` recompile an up-to-date build.
-        """
+        """Generate the code, adjust the generated sources (`_adjust_sources`), compile."""
         from brian2.codegen.cpp_prefs import get_compiler_and_args
 
         directory = str(self.build_dir)
@@ -348,14 +344,24 @@ class StandaloneEngine(Engine):
         real = brian2.get_device()  # brian2.device is a proxy object
         real.write_static_arrays = lambda d: _write_static_arrays_atomically(real, d)
         device.build(directory=directory, compile=False, run=False, with_output=False)
+        self._adjust_sources()
+        device.compile_source(directory, get_compiler_and_args()[0], False, False)
+
+    def _adjust_sources(self) -> None:
+        """Put our own files in place of Brian2's before compiling.
+
+        With ``engine.spike_queue = "runs"`` the delay queue is
+        `SPIKE_QUEUE`. `shutil.copy2` keeps the file's time stamp, so an
+        unchanged header does not make ``make`` recompile an up-to-date build.
+        """
         if self.cfg["engine.spike_queue"] == "runs":
             shutil.copy2(SPIKE_QUEUE, self.build_dir / "brianlib" / "spikequeue.h")
-        device.compile_source(directory, get_compiler_and_args()[0], False, False)
 
     def _select_device(self) -> None:
         brian2.set_device("cpp_standalone", build_on_run=False)
         brian2.device.reinit()
         brian2.device.activate(build_on_run=False)
+        prefs.codegen.loop_invariant_optimisations = True  # Brian2's default
         prefs.devices.cpp_standalone.openmp_threads = 0
         # Brian2's default "make -j" starts one compiler per file at once.
         prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
@@ -378,6 +384,10 @@ class StandaloneEngine(Engine):
             if flag not in args:
                 args.append(flag)
         prefs.codegen.cpp.extra_compile_args_gcc = args
+
+    def _clock(self) -> brian2.Clock | None:
+        """The network's clock (None: `build_network`'s own named clock)."""
+        return None
 
     def _seed_statement(self, seed_value: str) -> str:
         """C++ run after the command-line values are set: seed this chunk's generator."""
@@ -427,8 +437,12 @@ class CudaStandaloneEngine(StandaloneEngine):
 
     Needs the ``brian2cuda`` package, the CUDA toolkit (``nvcc``) and a GPU.
     Each brian2cuda release pins one Brian2 version (1.0b1: Brian2 2.10.1,
-    which needs Python >= 3.12), so it is installed into its own environment:
+    whose wheels need Python >= 3.12), so it is installed into its own environment:
     ``pip install brian2cuda`` there, then ``device = "cuda_standalone"``.
+    Three workarounds for brian2cuda 1.0b1 (without them the network does not
+    compile): the network runs on ``defaultclock`` (`_clock`), loop-invariant
+    optimisation is off (`_select_device`), and the code is compiled as C++17
+    (`_adjust_sources`).
     Chunks, checkpoints and resume work as on the CPU; the Poisson input is
     drawn with cuRAND, so the random numbers (not the statistics) differ from
     a ``cpp_standalone`` run with the same seed.
@@ -449,10 +463,25 @@ class CudaStandaloneEngine(StandaloneEngine):
         brian2.set_device("cuda_standalone", build_on_run=False)
         brian2.device.reinit()
         brian2.device.activate(build_on_run=False)
+        # brian2cuda's reset template puts the scalar (loop-invariant) code and
+        # the per-neuron code in one scope, so both declare ``dt`` and nvcc
+        # stops ("dt" has already been declared, in the input's reset).
+        prefs.codegen.loop_invariant_optimisations = False
 
-    def _build(self, device) -> None:
+    def _clock(self) -> brian2.Clock:
+        # brian2cuda's synapse code for pathways without delays reads the
+        # simulation time step from a clock named "defaultclock" (and a clock
+        # named "clock" would clash with C's clock() in the generated code).
+        brian2.defaultclock.dt = self.cfg["network.dt"]
+        return brian2.defaultclock
+
+    def _adjust_sources(self) -> None:
         # brian2cuda has its own spike queue on the GPU: nothing to replace.
-        device.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
+        # Its makefile asks for C++11, but the Thrust and libcu++ headers of
+        # CUDA 13 need C++17 (they stop with "#error Thrust requires at least
+        # C++17"); the generated code compiles as C++17 as well.
+        makefile = self.build_dir / "makefile"
+        atomic_write_text(makefile, makefile.read_text().replace("-std=c++11", "-std=c++17"))
 
     def _seed_statement(self, seed_value: str) -> str:
         # Seeds cuRAND's host and device generators (brian2cuda's random_number_buffer).

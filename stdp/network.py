@@ -329,7 +329,12 @@ def lateral_inhibition(
     return exc_to_inh, inh_to_exc
 
 
-def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) -> BuiltNetwork:
+def build_network(
+    cfg: Config,
+    n_input: int,
+    chunk_cycles: int | None = None,
+    clock: brian2.Clock | None = None,
+) -> BuiltNetwork:
     """Create the network for ``n_input`` pixels and ``cfg["network.n_exc"]`` neurons.
 
     Parameters
@@ -341,6 +346,11 @@ def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) ->
     chunk_cycles : int, optional
         Number of presentation cycles simulated per ``run()``; the example
         table ``stim`` has this many rows. Default: ``engine.chunk_cycles``.
+    clock : brian2.Clock, optional
+        The clock of every group and synapse. Default: a new clock named
+        ``clock`` (Brian2's ``defaultclock`` is left alone). Its ``dt`` must be
+        ``network.dt``. The CUDA engine passes ``defaultclock``, because
+        brian2cuda's code for synapses without delays reads that clock by name.
 
     Returns
     -------
@@ -351,7 +361,10 @@ def build_network(cfg: Config, n_input: int, chunk_cycles: int | None = None) ->
     n_exc = cfg["network.n_exc"]
     chunk_cycles = chunk_cycles or cfg["engine.chunk_cycles"]
     cycle = cycle_duration(cfg)
-    clock = brian2.Clock(dt=cfg["network.dt"], name="clock")
+    if clock is None:
+        clock = brian2.Clock(dt=cfg["network.dt"], name="clock")
+    elif abs(float(clock.dt - cfg["network.dt"])) > 1e-12:
+        raise ValueError(f"clock: expected dt = network.dt ({cfg['network.dt']}), got {clock.dt}")
     stim = TimedArray(np.zeros((chunk_cycles, n_input)), dt=1 * second, name="stim")
 
     controller = controller_group(cfg, clock)
