@@ -28,8 +28,12 @@ def test_the_network_runs_on_the_clock_it_is_given(runtime_numpy):
     own = build_network(cfg, 64, chunk_cycles=2)
     assert {obj.clock.name for obj in own.net.objects if obj.name in _STEPPED} == {"clock"}
 
+    old_dt = brian2.defaultclock.dt
     brian2.defaultclock.dt = cfg["network.dt"]
-    given = build_network(cfg, 64, chunk_cycles=2, clock=brian2.defaultclock)
+    try:
+        given = build_network(cfg, 64, chunk_cycles=2, clock=brian2.defaultclock)
+    finally:
+        brian2.defaultclock.dt = old_dt
     assert {obj.clock.name for obj in given.net.objects if obj.name in _STEPPED} == {"defaultclock"}
 
 
@@ -110,7 +114,8 @@ def test_the_gpu_draws_the_input_at_the_encoded_rates_and_keeps_frozen_weights()
     """
     overrides = [*SMALL, "encoding.min_spikes=0"]
     images = np.full((20, 64), 0.5)
-    n_steps = int(round(float(load_config(None, overrides)["protocol.presentation"] / (0.5 * ms))))
+    base = load_config(None, overrides)
+    n_steps = int(round(float(base["protocol.presentation"] / base["network.dt"])))
     for device in ("cpp_standalone", "cuda_standalone"):
         cfg = load_config(None, [*overrides, f"device={device}"])
         engine = (CudaStandaloneEngine if device == "cuda_standalone" else StandaloneEngine)(
