@@ -17,7 +17,7 @@ import pytest
 from brian2 import ms
 
 from stdp.config import load_config
-from stdp.engine import CudaStandaloneEngine, StandaloneEngine, chunk_seed
+from stdp.engine import CudaStandaloneEngine, chunk_seed, make_engine
 from stdp.network import build_network, initial_state
 
 from .conftest import SMALL
@@ -72,13 +72,14 @@ needs_brian2cuda = pytest.mark.skipif(
     importlib.util.find_spec("brian2cuda") is None or shutil.which("nvcc") is None,
     reason="needs brian2cuda and CUDA's compiler (nvcc)",
 )
-needs_gpu = pytest.mark.skipif(not _has_gpu(), reason="needs an NVIDIA GPU (nvidia-smi -L)")
+_GPU = _has_gpu()
+needs_gpu = pytest.mark.skipif(not _GPU, reason="needs an NVIDIA GPU (nvidia-smi -L)")
 
 
 @pytest.fixture
 def cuda_cfg():
     cfg = load_config(None, [*SMALL, "device=cuda_standalone"])
-    if not _has_gpu():  # compile for a Hopper GPU (H100) without looking for one
+    if not _GPU:  # compile for a Hopper GPU (H100) without looking for one
         import brian2cuda  # noqa: F401  (registers its preferences)
         from brian2 import prefs
 
@@ -118,9 +119,7 @@ def test_the_gpu_draws_the_input_at_the_encoded_rates_and_keeps_frozen_weights()
     n_steps = int(round(float(base["protocol.presentation"] / base["network.dt"])))
     for device in ("cpp_standalone", "cuda_standalone"):
         cfg = load_config(None, [*overrides, f"device={device}"])
-        engine = (CudaStandaloneEngine if device == "cuda_standalone" else StandaloneEngine)(
-            cfg, n_input=64
-        )
+        engine = make_engine(cfg, 64)
         try:
             state = initial_state(cfg, 64, np.random.default_rng(0))
             result = engine.run_chunk(

@@ -272,8 +272,9 @@ def test_the_delay_queue_of_runs_gives_brian2s_events_bit_for_bit(tmp_path):
 _QUEUE_STATE_PROGRAM = r"""
 #include <cstdio>
 #include "spikequeue.h"
-// Queue spikes with delays 0-3 steps, store the state, empty the queue,
-// restore it, and print what arrives in the next 5 steps, before and after.
+// Queue spikes with delays 0-3 steps and print what arrives in the next 5
+// steps: first from the queue itself, then from a fresh queue restored from
+// its stored state.
 int main()
 {
     double delays[4] = {0.0, 0.001, 0.002, 0.003};
