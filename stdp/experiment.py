@@ -96,7 +96,7 @@ def _n(value: int | str, available: int, key: str) -> int:
 
 
 class Progress:
-    """One line of progress: examples/s, spikes per example, retries and ETA."""
+    """One line of progress: examples/s, spikes per example, retries, ETA and running accuracy."""
 
     def __init__(
         self,
@@ -114,6 +114,8 @@ class Progress:
         self.base = (since.examples, since.wall_seconds) if since is not None else (0, 0.0)
         self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
         self.last_print = 0.0
+        # the latest running training accuracy, shown at the end of the line
+        self.note = ""
 
     def update(self, position: PassPosition, final: bool = False) -> None:
         s = position.stats
@@ -129,6 +131,8 @@ class Progress:
             f"{rate:7.1f} ex/s  {spikes:5.1f} spikes/ex  retries {s.retries} "
             f"(gave up {s.gave_up})  ETA {_hms(remaining)}"
         )
+        if self.note:
+            line += f"  {self.note}"
         now = time.monotonic()
         if self.stream is not None:
             if self.tty:
@@ -310,9 +314,13 @@ class Experiment:
             first = pos.done - counts.shape[0]
             if acc_every:
                 labels = labels_all[(first + np.arange(counts.shape[0])) % labels_all.shape[0]]
+                scored = len(ck["train_accuracy"])
                 _update_running_accuracy(
                     block, counts, labels, acc_every, ck["train_accuracy"], first, n_classes
                 )
+                for examples, acc in ck["train_accuracy"][scored:]:
+                    self.log(f"running accuracy at {examples} examples: {100 * acc:.2f} %")
+                    progress.note = f"running accuracy {100 * acc:.1f} % at {examples}"
             ck["state"] = state
             crossed = pos.done // snap_every > first // snap_every if snap_every else False
             if snap_every and (crossed or pos.done >= n_train):

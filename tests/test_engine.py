@@ -156,6 +156,16 @@ def test_end_to_end_run_writes_every_result(tmp_path):
         assert tc["counts"].shape == (60, 20)
     # running accuracy over blocks of 40 examples: the 2nd and 3rd blocks are scored
     assert [entry["examples"] for entry in saved["running_accuracy"]] == [80, 120]
+    # and each scored block is written to the log as it is scored, with its figure
+    logged = [
+        message
+        for line in (run_dir / "log.txt").read_text().splitlines()
+        if (message := line.split(" ", 1)[1]).startswith("running accuracy at")
+    ]
+    assert logged == [
+        f"running accuracy at {e['examples']} examples: {100 * e['accuracy']:.2f} %"
+        for e in saved["running_accuracy"]
+    ]
     # evaluating again from the checkpoint reproduces the test accuracy exactly
     again = experiment.evaluate_run(run_dir, stream=None)
     assert again["accuracy"] == metrics["accuracy"]
