@@ -309,6 +309,8 @@ class Experiment:
         if position.done:
             self.say(f"resuming training at example {position.done}")
         block = list(ck["train_block"])
+        if ck["train_accuracy"]:  # resumed: show the latest figure from the start
+            progress.note = _running_accuracy_note(*ck["train_accuracy"][-1])
 
         def on_chunk(pos: PassPosition, state, counts) -> None:
             first = pos.done - counts.shape[0]
@@ -319,8 +321,8 @@ class Experiment:
                     block, counts, labels, acc_every, ck["train_accuracy"], first, n_classes
                 )
                 for examples, acc in ck["train_accuracy"][scored:]:
-                    self.log(f"running accuracy at {examples} examples: {100 * acc:.2f} %")
-                    progress.note = f"running accuracy {100 * acc:.1f} % at {examples}"
+                    self.log(f"running accuracy at {int(examples)} examples: {100 * acc:.2f} %")
+                    progress.note = _running_accuracy_note(examples, acc)
             ck["state"] = state
             crossed = pos.done // snap_every > first // snap_every if snap_every else False
             if snap_every and (crossed or pos.done >= n_train):
@@ -586,6 +588,11 @@ def _fast_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def _empty_block(n_exc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.zeros((0, n_exc), dtype=np.int64), np.zeros(0, dtype=np.int64), np.full(n_exc, -2)
+
+
+def _running_accuracy_note(examples: float, accuracy: float) -> str:
+    """The progress line's note of the latest running accuracy."""
+    return f"running accuracy {100 * accuracy:.1f} % at {int(examples)}"
 
 
 def _update_running_accuracy(block, counts, labels, size, history, first, n_classes) -> None:

@@ -125,6 +125,15 @@ def test_a_pass_continues_across_chunks_without_losing_examples(engine):
     assert position.nspk >= cfg["encoding.min_spikes"]
 
 
+def _logged_running_accuracy(run_dir):
+    """The running-accuracy messages of a run's log.txt, without their time stamps."""
+    return [
+        message
+        for line in (run_dir / "log.txt").read_text().splitlines()
+        if (message := line.split(" ", 1)[1]).startswith("running accuracy at")
+    ]
+
+
 def test_end_to_end_run_writes_every_result(tmp_path):
     metrics, run_dir = experiment.run_experiment(None, SMALL, out=tmp_path / "run", stream=None)
     for name in ("config.toml", "checkpoint.npz", "metrics.json", "log.txt"):
@@ -157,12 +166,7 @@ def test_end_to_end_run_writes_every_result(tmp_path):
     # running accuracy over blocks of 40 examples: the 2nd and 3rd blocks are scored
     assert [entry["examples"] for entry in saved["running_accuracy"]] == [80, 120]
     # and each scored block is written to the log as it is scored, with its figure
-    logged = [
-        message
-        for line in (run_dir / "log.txt").read_text().splitlines()
-        if (message := line.split(" ", 1)[1]).startswith("running accuracy at")
-    ]
-    assert logged == [
+    assert _logged_running_accuracy(run_dir) == [
         f"running accuracy at {e['examples']} examples: {100 * e['accuracy']:.2f} %"
         for e in saved["running_accuracy"]
     ]
@@ -229,6 +233,9 @@ def test_killed_run_resumes_bit_for_bit(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a["theta"], b["theta"])
         np.testing.assert_array_equal(a["assignments"], b["assignments"])
     assert resumed["accuracy"] == straight["accuracy"]
+    # the log names each running-accuracy block once, with the uninterrupted run's figure
+    assert _logged_running_accuracy(tmp_path / "killed") == _logged_running_accuracy(straight_dir)
+    assert len(_logged_running_accuracy(straight_dir)) == 2
 
 
 def test_run_arguments_are_kept_while_another_run_of_the_build_is_going_on(tmp_path):
