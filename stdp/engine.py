@@ -37,6 +37,7 @@ import brian2
 import numpy as np
 from brian2 import prefs, second
 
+from .cache import cache_dir
 from .config import Config
 from .errors import ConfigError, SimulationError
 from .fileio import atomic_write_text
@@ -75,9 +76,8 @@ def chunk_seed(seed: int, chunk_index: int, stream: int = 0) -> int:
 
 
 def default_build_root() -> Path:
-    """Folder for compiled networks: ``$STDP_CACHE_DIR/build`` or ``~/.cache/stdp/build``."""
-    root = os.environ.get("STDP_CACHE_DIR") or os.path.join(Path.home(), ".cache", "stdp")
-    return Path(root) / "build"
+    """Folder for compiled networks: ``build`` in the cache (`stdp.cache.cache_dir`)."""
+    return cache_dir("build")
 
 
 @dataclass
