@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import brian2
 import pytest
 from brian2 import Hz, ms, mV
 
-from stdp.config import SCHEMA, eval_config, load_config, parse_quantity
+from stdp.config import (
+    SCHEMA,
+    Config,
+    eval_config,
+    format_quantity,
+    load_config,
+    parse_quantity,
+)
 from stdp.errors import ConfigError
 
 
@@ -75,7 +85,7 @@ def test_eval_presentation_changes_only_the_frozen_passes_window(tmp_path):
     assert load_config(path) == longer
     for text, message in (
         ("protocol.eval_presentation=350 mV", "protocol.eval_presentation"),
-        ("protocol.eval_presentation=0 ms", "protocol.eval_presentation: must be positive"),
+        ("protocol.eval_presentation=0 ms", r"protocol.eval_presentation: 0 ms .*allowed: > 0 ms"),
         ("protocol.eval_presentation=350.2 ms", "whole number of time steps"),
         ("protocol.eval_presentation=longer", "protocol.eval_presentation"),
     ):
@@ -148,3 +158,99 @@ def test_cuda_engine_without_brian2cuda_raises_before_building(monkeypatch):
     import brian2
 
     assert brian2.get_device().__class__.__name__ == "RuntimeDevice"
+
+
+def test_a_dict_with_sections_or_dotted_keys_is_a_configuration():
+    nested = load_config({"network": {"n_exc": 100}, "exc": {"tau_m": "50 ms"}})
+    dotted = load_config({"network.n_exc": 100, "exc.tau_m": "50 ms"})
+    mixed = Config.from_dict({"network": {"n_exc": 100}, "exc.tau_m": 50 * ms})
+    assert nested == dotted == mixed
+    assert mixed["exc.tau_m"] == 50 * ms and mixed["network.n_exc"] == 100
+    assert mixed != load_config()
+    # keys not given keep their defaults
+    assert mixed["inh.tau_m"] == 10 * ms
+
+
+def test_overrides_as_a_mapping_of_python_values():
+    cfg = load_config(None, {"network.n_exc": 30, "protocol.presentation": 200 * ms})
+    assert cfg == load_config(None, ["network.n_exc=30", "protocol.presentation=200 ms"])
+    # overrides win over the dict they are applied to
+    assert load_config({"network.n_exc": 5}, {"network.n_exc": 6})["network.n_exc"] == 6
+
+
+def test_brian2_quantities_are_checked_like_strings():
+    assert load_config({"exc.theta_plus": 0.1 * mV})["exc.theta_plus"] == 0.1 * mV
+    assert load_config({"exc.tau_m": 0.1 * brian2.second})["exc.tau_m"] == 100 * ms
+    with pytest.raises(ConfigError, match=r"^exc\.tau_m: .*is a voltage but a time"):
+        load_config({"exc.tau_m": 5 * mV})
+    with pytest.raises(ConfigError, match=r"^exc\.tau_m: expected one quantity"):
+        load_config({"exc.tau_m": [1, 2] * ms})
+    with pytest.raises(ConfigError, match=r"^network\.n_exc: expected an integer"):
+        load_config({"network.n_exc": 100 * Hz})
+    with pytest.raises(ConfigError, match=r"^stdp\.nu_pre: expected a number"):
+        load_config({"stdp.nu_pre": 1 * ms})
+
+
+def test_key_given_twice_or_section_given_a_value_is_an_error():
+    with pytest.raises(ConfigError, match="network.n_exc: given twice"):
+        load_config({"network": {"n_exc": 10}, "network.n_exc": 20})
+    with pytest.raises(ConfigError, match="network: is a section"):
+        load_config({"network": 5})
+    with pytest.raises(ConfigError, match="exc.tau_m: expected a value, got a table"):
+        load_config({"exc": {"tau_m": {"x": 1}}})
+
+
+def test_bad_path_and_overrides_types_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="expected a TOML file, a dict or None"):
+        load_config(42)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path)  # a folder
+    with pytest.raises(ConfigError, match="overrides: expected"):
+        load_config(None, [3])
+    with pytest.raises(ConfigError, match="expected a dict"):
+        Config.from_dict(["network.n_exc=3"])
+    # a single override string is one override, not a list of characters
+    assert load_config(None, "network.n_exc=3")["network.n_exc"] == 3
+
+
+def test_round_trip_through_a_dict_is_exact():
+    cfg = load_config(
+        None,
+        {
+            "protocol.presentation": 0.35 * brian2.second,  # not a whole number of ms in binary
+            "exc.theta_plus": 0.1 * mV + 0.2 * mV,
+            "encoding.max_rate": 63.75 * Hz,
+            "protocol.eval_presentation": "700 ms",
+            "stdp.nu_post": 0.1 + 0.2,
+        },
+    )
+    again = load_config(cfg.to_dict())
+    assert again == cfg
+    assert again.flat() == cfg.flat()
+    assert float(again["protocol.presentation"]) == 0.35
+    assert load_config(cfg) == cfg
+
+
+def test_format_quantity_reads_back_exactly():
+    for value in (0.35 * brian2.second, 350 * ms, (0.1 + 0.2) * mV, 1e-300 * ms, -65 * mV):
+        text = format_quantity(value, ms if value.has_same_dimensions(ms) else mV)
+        assert float(parse_quantity(text, value)) == float(value), text
+
+
+def test_config_deep_copies_and_pickles_equal():
+    cfg = load_config(None, {"network.n_exc": 30, "exc.tau_m": 50 * ms})
+    for other in (copy.deepcopy(cfg), pickle.loads(pickle.dumps(cfg))):
+        assert other == cfg and other is not cfg
+        assert other["exc.tau_m"] == 50 * ms
+    assert "network.n_exc" in repr(cfg)
+
+
+def test_sklearn_clone_keeps_the_configuration():
+    from sklearn.base import BaseEstimator, clone
+
+    class Holder(BaseEstimator):
+        def __init__(self, config=None):
+            self.config = config
+
+    cfg = load_config(None, {"network.n_exc": 30})
+    assert clone(Holder(cfg)).config == cfg

@@ -1,0 +1,609 @@
+"""The configuration schema: every parameter, its default, unit, range and meaning.
+
+`SCHEMA` is a nested dict of sections, each mapping a key to a `Param`;
+`stdp.config` reads and checks configurations against it. Every numeric
+parameter declares the `Range` of values that make sense physically
+(``POSITIVE`` time constants, ``NON_NEGATIVE`` rates and learning rates,
+``COUNT`` for numbers of things where zero makes no sense, ``FINITE`` for
+potentials, which may be negative); values outside it are rejected before
+anything runs.
+
+The defaults are the values of the original code of Diehl & Cook (2015) for
+the 400-neuron network (peter-u-diehl/stdp-mnist). Where the paper and the
+code differ, the default follows the code and the parameter's description
+says what the paper does; see ``docs/model.md`` for the full list.
+
+Examples
+--------
+>>> SCHEMA["exc"]["tau_m"].default
+'100 ms'
+>>> print(FLAT_SCHEMA["exc.tau_m"].allowed())
+> 0 ms
+>>> FLAT_SCHEMA["network.n_exc"].range.contains(0)
+False
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import brian2
+
+__all__ = [
+    "Range",
+    "Param",
+    "SCHEMA",
+    "FLAT_SCHEMA",
+    "iter_schema",
+    "POSITIVE",
+    "NON_NEGATIVE",
+    "FINITE",
+    "COUNT",
+    "COUNT0",
+    "SEED",
+    "ms",
+    "mV",
+    "Hz",
+    "second",
+]
+
+#: The largest count accepted (Brian2 indexes neurons and synapses with 32-bit integers).
+INT32_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Range:
+    """An interval of allowed values; every bound is optional, values must be finite.
+
+    Parameters
+    ----------
+    low, high : float or None
+        The bounds, in the parameter's unit (`Param.kind` for quantities);
+        ``None``: unbounded on that side (but still finite).
+    low_open, high_open : bool
+        Whether the bound itself is excluded (``low_open=True``: ``> low``).
+
+    Examples
+    --------
+    >>> POSITIVE.contains(0.0), POSITIVE.contains(1e-9), str(POSITIVE)
+    (False, True, '> 0')
+    >>> str(Range(1, 10))
+    '1 to 10'
+    >>> FINITE.contains(float("nan"))
+    False
+    """
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def contains(self, x: float) -> bool:
+        """Whether ``x`` (a plain number, in the parameter's unit) is allowed."""
+        if isinstance(x, float) and not math.isfinite(x):
+            return False
+        if self.low is not None and (x <= self.low if self.low_open else x < self.low):
+            return False
+        if self.high is not None and (x >= self.high if self.high_open else x > self.high):
+            return False
+        return True
+
+    def describe(self, unit: str = "") -> str:
+        """The range in words: ``"> 0 ms"``, ``">= 0"``, ``"1 to 10"``, ``"any finite value"``."""
+        u = f" {unit}" if unit else ""
+        low, high = self.low, self.high
+        if low is None and high is None:
+            return "any finite value"
+        if high is None:
+            return f"{'>' if self.low_open else '>='} {_num(low)}{u}"
+        if low is None:
+            return f"{'<' if self.high_open else '<='} {_num(high)}{u}"
+        if not (self.low_open or self.high_open):
+            return f"{_num(low)}{u} to {_num(high)}{u}" if unit else f"{_num(low)} to {_num(high)}"
+        lb, hb = "(" if self.low_open else "[", ")" if self.high_open else "]"
+        return f"{lb}{_num(low)}, {_num(high)}{hb}{u}"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+def _num(x: float) -> str:
+    """A bound as written in messages: integers in full, other numbers with ``%g``."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
+
+
+#: Any finite value (potentials, offsets).
+FINITE = Range()
+#: Strictly positive (time constants, time steps, totals).
+POSITIVE = Range(0, low_open=True)
+#: Zero or more (rates, learning rates, dimensionless weights, delays).
+NON_NEGATIVE = Range(0)
+#: A count where zero makes no sense: 1 to 2**31 - 1.
+COUNT = Range(1, INT32_MAX)
+#: A count where zero means "none" or "off": 0 to 2**31 - 1.
+COUNT0 = Range(0, INT32_MAX)
+#: A random seed as NumPy's legacy generator and Brian2 take it: 0 to 2**32 - 1.
+SEED = Range(0, 2**32 - 1)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One configuration parameter.
+
+    Parameters
+    ----------
+    default : object
+        The default value; quantities are given as strings such as ``"5 ms"``.
+    kind : `brian2.Unit` or type
+        For a physical quantity, the unit it is written in by default (its
+        dimension is what values are checked against); otherwise the Python type
+        (``int``, ``float``, ``bool``, ``str``).
+    doc : str
+        What the parameter means, where its default comes from.
+    choices : tuple of str, optional
+        The allowed values of a string parameter.
+    range : Range, optional
+        The allowed values of a number or quantity (bounds in the unit
+        ``kind``); every numeric parameter of `SCHEMA` declares one. Values
+        must be finite in any case.
+
+    Examples
+    --------
+    >>> p = Param("5 ms", ms, "refractory period", range=NON_NEGATIVE)
+    >>> p.is_quantity, p.allowed()
+    (True, '>= 0 ms')
+    """
+
+    default: Any
+    kind: Any
+    doc: str
+    choices: tuple[str, ...] | None = None
+    range: Range | None = None
+
+    @property
+    def is_quantity(self) -> bool:
+        """Whether the parameter is a physical quantity (``kind`` is a Brian2 unit)."""
+        return isinstance(self.kind, brian2.Unit)
+
+    def allowed(self) -> str:
+        """The allowed values in words (range with unit, choices, or the type)."""
+        if self.choices is not None:
+            return "one of " + ", ".join(self.choices)
+        if self.range is not None:
+            return self.range.describe(str(self.kind) if self.is_quantity else "")
+        return {bool: "true or false", str: "any string"}.get(self.kind, "any value")
+
+
+ms, mV, Hz, second = brian2.ms, brian2.mV, brian2.Hz, brian2.second
+
+
+def _neuron(
+    v_rest: str,
+    v_reset: str,
+    v_thresh: str,
+    tau_m: str,
+    e_inh: str,
+    refractory: str,
+    clamp: bool,
+    v_init: str,
+    what: str,
+) -> dict[str, Param]:
+    return {
+        "v_rest": Param(v_rest, mV, f"resting potential of the {what} neurons", range=FINITE),
+        "v_reset": Param(v_reset, mV, "potential after a spike", range=FINITE),
+        "v_thresh": Param(
+            v_thresh,
+            mV,
+            "firing threshold (for excitatory neurons: plus theta - theta_offset)",
+            range=FINITE,
+        ),
+        "tau_m": Param(tau_m, ms, "membrane time constant", range=POSITIVE),
+        "tau_ge": Param(
+            "1 ms", ms, "decay time constant of the excitatory conductance ge", range=POSITIVE
+        ),
+        "tau_gi": Param(
+            "2 ms", ms, "decay time constant of the inhibitory conductance gi", range=POSITIVE
+        ),
+        "E_exc": Param("0 mV", mV, "reversal potential of excitatory synapses", range=FINITE),
+        "E_inh": Param(e_inh, mV, "reversal potential of inhibitory synapses", range=FINITE),
+        "refractory": Param(
+            refractory, ms, "no spike within this time after a spike", range=NON_NEGATIVE
+        ),
+        "clamp_refractory": Param(
+            clamp,
+            bool,
+            "hold v at v_reset during the refractory period. The original (Brian 1) code clamps "
+            "the inhibitory neurons (scalar reset) but not the excitatory ones (string reset); "
+            "the Brian 2 ports clamp both",
+        ),
+        "v_init": Param(
+            v_init,
+            mV,
+            "membrane potential at the start of training (code: v_rest - 40 mV)",
+            range=FINITE,
+        ),
+    }
+
+
+#: The configuration schema: sections (nested dicts) of `Param`.
+SCHEMA: dict[str, Any] = {
+    "seed": Param(
+        42, int, "seed of every random draw: initial weights, delays and Poisson input", range=SEED
+    ),
+    "device": Param(
+        "cpp_standalone",
+        str,
+        "cpp_standalone: the whole protocol runs in compiled C++ (fast); runtime: Brian2's "
+        "runtime mode with Cython code, for teaching and debugging (about 10x slower); "
+        "cuda_standalone: Brian2CUDA on an NVIDIA GPU (needs the brian2cuda package)",
+        choices=("cpp_standalone", "runtime", "cuda_standalone"),
+    ),
+    "dataset": {
+        "name": Param(
+            "digits",
+            str,
+            "digits: scikit-learn's 8x8 digits (embedded); mnist; fashion_mnist",
+            choices=("digits", "mnist", "fashion_mnist"),
+        ),
+        "idx_dir": Param("", str, "folder with the four IDX files, tried first (empty: not used)"),
+    },
+    "network": {
+        "n_exc": Param(
+            400, int, "number of excitatory neurons (and of inhibitory neurons)", range=COUNT
+        ),
+        "dt": Param(
+            "0.5 ms",
+            ms,
+            "integration time step (original code: 0.5 ms; most ports: 0.1 ms)",
+            range=POSITIVE,
+        ),
+        "method": Param(
+            "euler",
+            str,
+            "integration method; forward Euler as in the original code",
+            choices=("euler", "exponential_euler", "rk2", "rk4"),
+        ),
+        "inh_method": Param(
+            "same",
+            str,
+            "integration method of the inhibitory neurons ('same': network.method). Each of "
+            "them is driven by one excitatory neuron only, so forward Euler stays stable for "
+            "them where the excitatory neurons need exponential Euler, which costs an exp() "
+            "per neuron and step",
+            choices=("same", "euler", "exponential_euler", "rk2", "rk4"),
+        ),
+        "w_exc_inh": Param(
+            10.4,
+            float,
+            "exc->inh one-to-one weight (conductance in units of g_leak)",
+            range=NON_NEGATIVE,
+        ),
+        "w_inh_exc": Param(
+            17.0,
+            float,
+            "inh->exc weight onto every excitatory neuron but the source's partner (code: 17.0; "
+            "the paper's text: 10 nS)",
+            range=NON_NEGATIVE,
+        ),
+        "w_init_min": Param(
+            0.003,
+            float,
+            "initial input->exc weights are uniform in [w_init_min, w_init_max)",
+            range=NON_NEGATIVE,
+        ),
+        "w_init_max": Param(
+            0.303, float, "see w_init_min (code: (U[0,1) + 0.01) * 0.3)", range=NON_NEGATIVE
+        ),
+        "delay_min": Param(
+            "0 ms",
+            ms,
+            "input->exc delays are uniform in [delay_min, delay_max]",
+            range=NON_NEGATIVE,
+        ),
+        "delay_max": Param("10 ms", ms, "see delay_min (code: 0-10 ms)", range=NON_NEGATIVE),
+    },
+    "exc": {
+        **_neuron(
+            "-65 mV",
+            "-65 mV",
+            "-52 mV",
+            "100 ms",
+            "-100 mV",
+            "5 ms",
+            False,
+            "-105 mV",
+            "excitatory",
+        ),
+        "spike_block": Param(
+            "0 ms",
+            ms,
+            "block spikes for this long after a spike (0: off). The Brian 2 ports read the "
+            "original's 'timer' as a 50 ms block; in the original it blocks one time step",
+            range=NON_NEGATIVE,
+        ),
+        "theta_init": Param("20 mV", mV, "initial adaptive threshold theta", range=NON_NEGATIVE),
+        "theta_plus": Param(
+            "0.05 mV", mV, "increase of theta at each spike (while learning)", range=NON_NEGATIVE
+        ),
+        "tau_theta": Param(
+            "1e7 ms", ms, "decay time constant of theta (while learning)", range=POSITIVE
+        ),
+        "theta_offset": Param(
+            "20 mV",
+            mV,
+            "the code's hidden offset: threshold = v_thresh + theta - theta_offset",
+            range=FINITE,
+        ),
+    },
+    "inh": _neuron(
+        "-60 mV", "-45 mV", "-40 mV", "10 ms", "-85 mV", "2 ms", True, "-100 mV", "inhibitory"
+    ),
+    "stdp": {
+        "rule": Param(
+            "triplet",
+            str,
+            "learning rule of the input->exc synapses: triplet (the original code); the paper's "
+            "power_law (its headline figures), exponential, symmetric (pre-and-post)",
+            choices=("triplet", "power_law", "exponential", "symmetric"),
+        ),
+        "tau_pre": Param("20 ms", ms, "time constant of the presynaptic trace", range=POSITIVE),
+        "tau_post1": Param(
+            "20 ms", ms, "time constant of the fast postsynaptic trace (depression)", range=POSITIVE
+        ),
+        "tau_post2": Param(
+            "40 ms",
+            ms,
+            "time constant of the slow postsynaptic trace (triplet term)",
+            range=POSITIVE,
+        ),
+        "nu_pre": Param(
+            1e-4,
+            float,
+            "depression at a presynaptic spike: w -= nu_pre * post1",
+            range=NON_NEGATIVE,
+        ),
+        "nu_post": Param(
+            1e-2,
+            float,
+            "potentiation at a postsynaptic spike: w += nu_post * pre * post2",
+            range=NON_NEGATIVE,
+        ),
+        "w_max": Param(
+            1.0, float, "weights are clipped to [0, w_max] after every update", range=POSITIVE
+        ),
+        "eta_pre": Param(
+            1e-4,
+            float,
+            "symmetric rule: depression at a presynaptic spike, -eta_pre * post1 * w**mu "
+            "(value: the code's nu_ee_pre)",
+            range=NON_NEGATIVE,
+        ),
+        "eta_post": Param(
+            1e-2,
+            float,
+            "power_law/exponential/symmetric rules: learning rate at a postsynaptic spike "
+            "(value: the code's nu_ee_post)",
+            range=NON_NEGATIVE,
+        ),
+        "x_tar": Param(
+            0.2,
+            float,
+            "target presynaptic trace: below it a postsynaptic spike depresses (value: our "
+            "sweep of the power-law rule, docs/tuning.md; the code's unused STDP_offset is 0.4)",
+            range=NON_NEGATIVE,
+        ),
+        "mu": Param(
+            0.2,
+            float,
+            "exponent of the weight dependence (value: the code's unused exp_ee_pre/post)",
+            range=NON_NEGATIVE,
+        ),
+        "beta": Param(
+            1.0,
+            float,
+            "exponential rule: strength of the weight dependence (our choice)",
+            range=NON_NEGATIVE,
+        ),
+        "trace_update": Param(
+            "set",
+            str,
+            "set: a spike sets its trace to 1 (original code); add: adds 1 (the paper's text)",
+            choices=("set", "add"),
+        ),
+    },
+    "normalization": {
+        "enabled": Param(
+            True, bool, "divisive weight normalisation before every presentation while learning"
+        ),
+        "total": Param(
+            "auto",
+            float,
+            "target sum of each excitatory neuron's input weights; 'auto': 78 * n_inputs / 784 "
+            "(the code's 78 for MNIST)",
+            range=POSITIVE,
+        ),
+    },
+    "encoding": {
+        "max_rate": Param(
+            "63.75 Hz",
+            Hz,
+            "Poisson rate of a white pixel (code: pixel/8 * intensity 2 = 255/4 Hz)",
+            range=NON_NEGATIVE,
+        ),
+        "retry_rate_step": Param(
+            "31.875 Hz",
+            Hz,
+            "added to the white-pixel rate at each re-presentation "
+            "(code: intensity + 1, i.e. pixel/8)",
+            range=NON_NEGATIVE,
+        ),
+        "generator": Param(
+            "geometric",
+            str,
+            "how Poisson spikes are drawn, with the same statistics: bernoulli (a random number "
+            "per input and time step, as Brian2's PoissonGroup and the original code) or "
+            "geometric (one per spike, from the waiting time to the next spike; faster)",
+            choices=("geometric", "bernoulli"),
+        ),
+        "min_spikes": Param(
+            5, int, "an example evoking fewer excitatory spikes is presented again", range=COUNT0
+        ),
+        "max_retries": Param(
+            15,
+            int,
+            "at most this many re-presentations of one example (the original has no bound); "
+            "examples that reach it are counted and reported",
+            range=COUNT0,
+        ),
+        "retry_count": Param(
+            "window",
+            str,
+            "window: count spikes of the last 350 ms window only (code); cumulative: over all "
+            "presentations of the example (the paper's text)",
+            choices=("window", "cumulative"),
+        ),
+    },
+    "protocol": {
+        "presentation": Param("350 ms", ms, "how long an example is shown", range=POSITIVE),
+        "rest": Param(
+            "150 ms",
+            ms,
+            "input off after each presentation, so that variables decay",
+            range=NON_NEGATIVE,
+        ),
+        "eval_presentation": Param(
+            "same",
+            ms,
+            "how long an example is shown in the labelling and test passes, where learning is "
+            "off ('same': protocol.presentation). A longer window gives each neuron more spikes "
+            "to be labelled and to vote with; a fast protocol can train with short windows and "
+            "still be read out with the paper's 350 ms",
+            range=POSITIVE,
+        ),
+        "reset_state": Param(
+            False,
+            bool,
+            "at the start of every presentation set v to rest and the conductances and STDP "
+            "traces to 0 (a fast-protocol option: lets a short rest replace the paper's 150 ms "
+            "decay; theta and the weights are kept)",
+        ),
+    },
+    "train": {
+        "n_examples": Param(
+            60000,
+            int,
+            "training presentations (examples taken in order, cycling: j mod n_train)",
+            range=COUNT0,
+        ),
+        "accuracy_every": Param(
+            10000,
+            int,
+            "running training accuracy (paper Fig. 2C): label neurons on each block of this many "
+            "training examples and score the next block (0: off)",
+            range=COUNT0,
+        ),
+        "snapshot_every": Param(
+            0,
+            int,
+            "save the weights every this many training examples, for animations (0: off)",
+            range=COUNT0,
+        ),
+        "checkpoint_every": Param(
+            10000, int, "write checkpoint.npz every this many training examples", range=COUNT
+        ),
+    },
+    "label": {
+        "n_examples": Param(
+            "all",
+            int,
+            "training examples used to assign labels to neurons ('all': the whole training set)",
+            range=COUNT,
+        ),
+    },
+    "test": {
+        "n_examples": Param(
+            "all", int, "test examples evaluated ('all': the whole test set)", range=COUNT
+        ),
+        "presentations": Param(
+            1,
+            int,
+            "show the test set this many times (each with new Poisson input) and report the "
+            "accuracy as mean and SD over them (the paper: 10)",
+            range=COUNT,
+        ),
+    },
+    "equations": {
+        key: Param(
+            "",
+            str,
+            f"replace the built-in {what} (a Brian2 string; empty: built-in, see "
+            "stdp/equations.py). Must keep the variables the engine uses",
+        )
+        for key, what in (
+            ("exc_model", "excitatory model equations"),
+            ("exc_threshold", "excitatory threshold condition"),
+            ("exc_reset", "excitatory reset code"),
+            ("inh_model", "inhibitory model equations"),
+            ("inh_threshold", "inhibitory threshold condition"),
+            ("inh_reset", "inhibitory reset code"),
+            ("stdp_on_pre", "input->exc on_pre code (transmission and depression)"),
+            ("stdp_on_post", "input->exc on_post code (potentiation)"),
+            ("exc_to_inh_on_pre", "exc->inh on_pre code"),
+            ("inh_to_exc_on_pre", "inh->exc on_pre code"),
+        )
+    },
+    "engine": {
+        "chunk_cycles": Param(
+            1000,
+            int,
+            "presentation cycles (presentation + rest) per compiled run; between chunks Python "
+            "shows progress and writes checkpoints",
+            range=COUNT,
+        ),
+        "eval_shard_size": Param(
+            "all",
+            int,
+            "cut labelling and test passes into shards of this many examples, each started from "
+            "the trained state ('all': one piece); results depend on it, not on engine.workers",
+            range=COUNT,
+        ),
+        "workers": Param(
+            1, int, "processes that run the shards of a labelling or test pass at once", range=COUNT
+        ),
+        "spike_queue": Param(
+            "runs",
+            str,
+            "cpp_standalone's synaptic delay queue: runs (stdp/cpp/spikequeue.h: each source's "
+            "synapses grouped by delay and queued one group at a time) or brian2 (Brian2's "
+            "own, one synapse at a time); the same events in the same order, so the same "
+            "results bit for bit",
+            choices=("runs", "brian2"),
+        ),
+        "build_dir": Param(
+            "", str, "where compiled code is cached (empty: $STDP_CACHE_DIR or ~/.cache/stdp)"
+        ),
+    },
+}
+
+
+def iter_schema(schema: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Param]]:
+    """``(dotted key, Param)`` for every parameter of a (nested) schema, in order.
+
+    Examples
+    --------
+    >>> next(iter(iter_schema(SCHEMA)))[0]
+    'seed'
+    """
+    for name, item in schema.items():
+        key = f"{prefix}{name}"
+        if isinstance(item, Param):
+            yield key, item
+        else:
+            yield from iter_schema(item, key + ".")
+
+
+#: `SCHEMA` flattened: ``{dotted key: Param}``.
+FLAT_SCHEMA: dict[str, Param] = dict(iter_schema(SCHEMA))
