@@ -28,10 +28,12 @@ using spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99, §2.6.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn import metrics
 
 from stdp.labelling import NeuronLabeller, _check_int_vector, _check_n_classes
 
@@ -102,7 +104,7 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     true, pred = _check_pair(y_true, y_pred)
     if true.size == 0:
         raise ValueError("y_true and y_pred are empty; accuracy is undefined")
-    return float(np.mean(true == pred))
+    return float(metrics.accuracy_score(true, pred))
 
 
 def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> np.ndarray:
@@ -132,10 +134,14 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> np
     """
     n_classes = _check_n_classes(n_classes)
     true, pred = _check_pair(y_true, y_pred, n_classes)
-    keep = pred >= 0
-    flat = true[keep] * n_classes + pred[keep]
-    counts = np.bincount(flat, minlength=n_classes * n_classes)
-    return counts.reshape(n_classes, n_classes).astype(np.int64)
+    if true.size == 0:  # scikit-learn refuses empty input
+        return np.zeros((n_classes, n_classes), dtype=np.int64)
+    # Predictions outside ``labels`` (the -1s) are left out of the matrix. With
+    # one class scikit-learn warns about a 1 x 1 matrix although ``labels`` is given.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "A single label was found", UserWarning)
+        matrix = metrics.confusion_matrix(true, pred, labels=np.arange(n_classes))
+    return matrix.astype(np.int64, copy=False)
 
 
 def per_class_accuracy(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> np.ndarray:
@@ -163,11 +169,12 @@ def per_class_accuracy(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> 
     """
     n_classes = _check_n_classes(n_classes)
     true, pred = _check_pair(y_true, y_pred, n_classes)
-    totals = np.bincount(true, minlength=n_classes)
-    correct = np.bincount(true[true == pred], minlength=n_classes)
-    out = np.full(n_classes, np.nan)
-    np.divide(correct, totals, out=out, where=totals > 0)
-    return out
+    if true.size == 0:  # scikit-learn refuses empty input
+        return np.full(n_classes, np.nan)
+    recall = metrics.recall_score(
+        true, pred, labels=np.arange(n_classes), average=None, zero_division=np.nan
+    )
+    return np.asarray(recall, dtype=np.float64)
 
 
 def evaluate_with_labeller(
@@ -221,11 +228,11 @@ def evaluate_with_labeller(
         counts_label, labels_label
     )
     n_classes = len(labeller.classes_)
-    pred = labeller.predict(counts_test, method="all_activity")
-    pred_prop = labeller.predict(counts_test, method="proportion")
-    true, _ = _check_pair(labels_test, pred, n_classes)
-    if true.size == 0:
+    if np.ndim(labels_test) == 1 and np.shape(labels_test)[0] == 0:
         raise ValueError("counts_test and labels_test are empty; accuracy is undefined")
+    pred = labeller.predict(counts_test, method="all_activity")
+    pred_prop = labeller.predict(counts_test, method="proportion_weighting")
+    true, _ = _check_pair(labels_test, pred, n_classes)
     per_class = per_class_accuracy(true, pred, n_classes)
     results: dict[str, Any] = {
         "accuracy": accuracy(true, pred),

@@ -48,10 +48,18 @@ Conventions (and how they differ from the original code)
   class scores ``-inf`` and every prediction is ``-1``, which
   :func:`stdp.evaluation.accuracy` counts as wrong.
 
+The functional API (:func:`assign_labels`, :func:`all_activity`,
+:func:`proportion_weighting`) works on class *indices* ``0..n_classes-1``.
+:class:`NeuronLabeller` is a scikit-learn classifier built on it: it accepts
+labels of any type (mapped to indices as :class:`sklearn.preprocessing.LabelEncoder`
+does) and returns labels from its ``classes_``; with ``n_classes`` given it
+behaves exactly like the functional API.
+
 Errors in the arrays passed (wrong shape, negative or non-finite counts,
 labels out of range, mismatched lengths, a column count different from the
 fitted one) raise :class:`ValueError` naming the argument; predicting with an
-unfitted :class:`NeuronLabeller` raises :class:`NotFittedError`.
+unfitted :class:`NeuronLabeller` raises scikit-learn's
+:class:`~sklearn.exceptions.NotFittedError`.
 
 References
 ----------
@@ -68,6 +76,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import Tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 __all__ = [
     "METHODS",
@@ -79,15 +94,10 @@ __all__ = [
 ]
 
 #: Names of the prediction rules accepted by :class:`NeuronLabeller`.
-METHODS: tuple[str, ...] = ("all_activity", "proportion")
+METHODS: tuple[str, ...] = ("all_activity", "proportion_weighting")
 
-
-class NotFittedError(ValueError, AttributeError):
-    """A :class:`NeuronLabeller` was used before :meth:`NeuronLabeller.fit`.
-
-    Subclasses both :class:`ValueError` and :class:`AttributeError`, like
-    scikit-learn's ``NotFittedError``.
-    """
+#: Older spellings of :data:`METHODS`, still accepted.
+_METHOD_ALIASES: dict[str, str] = {"proportion": "proportion_weighting"}
 
 
 # --------------------------------------------------------------------------
@@ -104,7 +114,10 @@ def _check_n_classes(n_classes: Any) -> int:
 
 
 def _check_method(method: Any) -> str:
-    if method not in METHODS:
+    """Return the canonical name of a prediction rule (aliases resolved)."""
+    if isinstance(method, str) and method in _METHOD_ALIASES:
+        return _METHOD_ALIASES[method]
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     return method
 
@@ -373,75 +386,163 @@ def proportion_weighting(
 # estimator
 # --------------------------------------------------------------------------
 
+#: scikit-learn estimator checks that do not apply to :class:`NeuronLabeller`,
+#: with the reason (for ``check_estimator(..., expected_failed_checks=...)``).
+EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 
-class NeuronLabeller:
+
+def _shape(values: Any) -> tuple[int, ...]:
+    """Shape of an array-like without copying arrays, data frames or sparse matrices."""
+    shape = getattr(values, "shape", None)
+    return tuple(np.asarray(values).shape if shape is None else shape)
+
+
+def _check_2d(X: Any) -> tuple[int, ...]:
+    """Reject anything but a 2-D ``counts`` with the package's message; return its shape."""
+    shape = _shape(X)
+    if len(shape) != 2:
+        raise ValueError(
+            "counts must be a 2-D array of shape (n_examples, n_neurons), got an array "
+            f"with {len(shape)} dimension(s) and shape {shape}. Reshape your data: "
+            "counts.reshape(1, -1) for a single example"
+        )
+    return shape
+
+
+def _check_finite_non_negative(X: np.ndarray, whom: str) -> None:
+    """The checks of :func:`_check_counts` that ``validate_data`` is told to skip."""
+    if not np.all(np.isfinite(X)):
+        raise ValueError("counts must be finite, but it contains NaN or infinite values")
+    if np.any(X < 0):
+        raise ValueError(
+            f"counts must be non-negative spike counts, but its minimum is {X.min()} "
+            f"(Negative values in data passed to {whom})"
+        )
+
+
+class NeuronLabeller(ClassifierMixin, BaseEstimator):
     """Label neurons on a labelling set, then classify spike counts by voting.
 
-    Follows scikit-learn's estimator conventions: ``__init__`` only stores its
-    arguments (they are validated in :meth:`fit`), :meth:`fit` returns
-    ``self``, and learned attributes end in ``_`` and exist only after
-    :meth:`fit`.
+    A scikit-learn classifier (Diehl & Cook 2015, §2.6). :meth:`fit` assigns
+    every neuron (column of ``X``) the class of its highest mean spike count
+    over the labelling examples; :meth:`predict` scores each class by the
+    activity of the neurons assigned to it and returns the best class. See
+    :mod:`stdp.labelling` for the exact rules (silent neurons, absent classes,
+    ties).
 
     Parameters
     ----------
-    n_classes : int, default 10
-        Number of classes; labels lie in ``0..n_classes-1``.
-    method : {"all_activity", "proportion"}, default "all_activity"
-        Default prediction rule: the paper's mean activity of each class's
-        neurons, or BindsNET's proportion weighting. Can be overridden per call.
+    n_classes : int or None, default None
+        Fixes the classes to the integers ``0..n_classes-1``: labels must lie
+        in that range and classes absent from the labelling set are kept (they
+        get no neuron and are never predicted), as in the paper. With None the
+        classes are the sorted distinct labels seen in :meth:`fit`, of any type
+        (integers, strings, ...), as :class:`~sklearn.preprocessing.LabelEncoder`
+        finds them.
+    method : {"all_activity", "proportion_weighting"}, default "all_activity"
+        Default prediction rule: ``"all_activity"`` is the paper's vote (the
+        mean count of the neurons assigned to each class);
+        ``"proportion_weighting"`` (BindsNET) weights each neuron's count by the
+        fraction of its labelling-set response that belonged to its class. The
+        older spelling ``"proportion"`` is accepted. Can be overridden per call
+        of :meth:`predict`, :meth:`decision_function`, :meth:`class_scores`
+        and :meth:`score`.
 
     Attributes
     ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``arange(n_classes)`` (int64) when ``n_classes`` is given.
     assignments_ : ndarray of int64, shape (n_neurons,)
-        Class of each neuron, ``-1`` for neurons silent on the labelling set.
+        Index into ``classes_`` of each neuron's class; ``-1`` for neurons
+        that never fired on the labelling set.
     class_rates_ : ndarray of float64, shape (n_classes, n_neurons)
         Mean count per class; NaN rows for classes absent from the labelling set.
     proportions_ : ndarray of float64, shape (n_neurons, n_classes)
         Each neuron's class rates normalised to sum to 1 (0 for silent neurons).
     n_neurons_per_class_ : ndarray of int64, shape (n_classes,)
         Number of neurons assigned to each class.
-    classes_ : ndarray of int64, shape (n_classes,)
-        ``arange(n_classes)``.
+    n_features_in_ : int
+        Number of neurons (columns of ``X``) seen in :meth:`fit`.
     n_neurons_ : int
-        Number of neurons (columns of ``counts``) seen in :meth:`fit`.
+        Same as ``n_features_in_``.
+    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+        Column names, only when ``X`` in :meth:`fit` had string column names.
 
     See Also
     --------
     assign_labels, all_activity, proportion_weighting
+
+    Notes
+    -----
+    ``X`` holds spike counts, shape ``(n_examples, n_neurons)``: finite and
+    non-negative (the ``positive_only`` input tag; negative input raises
+    :class:`ValueError`), dense (sparse input raises :class:`TypeError`).
+
+    If no neuron fired at all on the labelling set, no class can win and
+    :meth:`predict` returns ``-1`` for every example (counted wrong by
+    :meth:`score`); it raises :class:`ValueError` instead when ``-1`` cannot
+    stand for "no class" (non-numeric classes, or ``-1`` is a class).
+
+    There is no ``predict_proba``: the class scores are mean spike counts, not
+    probabilities. :meth:`decision_function` follows scikit-learn's shapes;
+    :meth:`class_scores` gives the raw per-class scores.
+
+    The ``tags.classifier_tags.poor_score`` tag is set: with the few features
+    of scikit-learn's test data (2 neurons for 3 classes) a vote cannot reach
+    the accuracy those checks demand; it needs many neurons per class.
+    ``sklearn.utils.estimator_checks.check_estimator(NeuronLabeller())``
+    passes with no expected failures (:data:`EXPECTED_FAILED_CHECKS` is
+    empty).
+
+    Examples
+    --------
+    Two neurons, each firing for one class; labels may be strings:
+
+    >>> import numpy as np
+    >>> from stdp.labelling import NeuronLabeller
+    >>> counts = np.array([[5, 0], [4, 1], [0, 6], [1, 3]])
+    >>> labels = np.array(["cat", "cat", "dog", "dog"])
+    >>> labeller = NeuronLabeller().fit(counts, labels)
+    >>> labeller.classes_
+    array(['cat', 'dog'], dtype='<U3')
+    >>> labeller.assignments_
+    array([0, 1])
+    >>> labeller.predict(np.array([[2, 0], [1, 7]]))
+    array(['cat', 'dog'], dtype='<U3')
+
+    Fixing the classes keeps a class with no labelling examples (it never
+    wins), and the labeller works with scikit-learn's tools:
+
+    >>> labeller = NeuronLabeller(n_classes=3).fit(counts, [0, 0, 1, 1])
+    >>> labeller.n_neurons_per_class_
+    array([1, 1, 0])
+    >>> from sklearn.model_selection import cross_val_score
+    >>> cross_val_score(NeuronLabeller(), np.tile(counts, (3, 1)), np.tile(labels, 3), cv=3)
+    array([1., 1., 1.])
     """
 
-    def __init__(self, n_classes: int = 10, method: str = "all_activity") -> None:
+    def __init__(self, n_classes: int | None = None, method: str = "all_activity") -> None:
         self.n_classes = n_classes
         self.method = method
 
-    # -- scikit-learn style parameter access -------------------------------
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.classifier_tags.poor_score = True
+        return tags
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the constructor parameters as a dict."""
-        return {"n_classes": self.n_classes, "method": self.method}
+    # -- fitting --------------------------------------------------------------
 
-    def set_params(self, **params: Any) -> NeuronLabeller:
-        """Set constructor parameters; returns ``self``."""
-        for key, value in params.items():
-            if key not in ("n_classes", "method"):
-                raise ValueError(f"invalid parameter {key!r} for NeuronLabeller")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        return f"NeuronLabeller(n_classes={self.n_classes!r}, method={self.method!r})"
-
-    # -- fitting and prediction --------------------------------------------
-
-    def fit(self, counts: ArrayLike, labels: ArrayLike) -> NeuronLabeller:
+    def fit(self, X: ArrayLike, y: ArrayLike) -> NeuronLabeller:
         """Assign every neuron a class from the labelling-set responses.
 
         Parameters
         ----------
-        counts : ndarray, shape (n_examples, n_neurons)
+        X : array-like, shape (n_examples, n_neurons)
             Spike counts on the labelling set (finite, non-negative).
-        labels : ndarray, shape (n_examples,)
-            Classes of the labelling examples, integers in ``0..n_classes-1``.
+        y : array-like, shape (n_examples,)
+            Labels of the labelling examples: integers in ``0..n_classes-1``
+            when ``n_classes`` is given, else any classification labels.
 
         Returns
         -------
@@ -451,113 +552,199 @@ class NeuronLabeller:
         Raises
         ------
         ValueError
-            If ``n_classes`` or ``method`` is invalid or the arrays are malformed.
+            If ``n_classes`` or ``method`` is invalid, the arrays are malformed
+            or of different lengths, ``X`` is negative or not finite, or the
+            labels are not valid classes.
+        TypeError
+            If ``X`` is sparse.
         """
-        n_classes = _check_n_classes(self.n_classes)
+        n_classes = None if self.n_classes is None else _check_n_classes(self.n_classes)
         _check_method(self.method)
-        assignments, class_rates, proportions = assign_labels(counts, labels, n_classes)
+        n_rows = _check_2d(X)[0]
+        if y is not None:  # None: validate_data says that y is required
+            y_shape = _shape(y)
+            if len(y_shape) != 1 and not (len(y_shape) == 2 and y_shape[1] == 1):
+                raise ValueError(
+                    f"labels must be a 1-D array, got an array with {len(y_shape)} "
+                    f"dimension(s) and shape {y_shape}"
+                )
+            if y_shape[0] != n_rows:
+                raise ValueError(
+                    f"labels has {y_shape[0]} entries but counts has {n_rows} rows; "
+                    "they must have the same length"
+                )
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
+        _check_finite_non_negative(X, "NeuronLabeller.fit")
+        if n_classes is None:
+            check_classification_targets(y)
+            encoder = LabelEncoder().fit(y)
+            classes = encoder.classes_
+            indices = encoder.transform(y).astype(np.int64, copy=False)
+        else:
+            classes = np.arange(n_classes, dtype=np.int64)
+            indices = _check_labels(y, X.shape[0], n_classes)
+        assignments, class_rates, proportions = _assign(X, indices, len(classes))
+        self.classes_ = classes
         self.assignments_ = assignments
         self.class_rates_ = class_rates
         self.proportions_ = proportions
-        self.n_neurons_per_class_ = _neurons_per_class(assignments, n_classes)
-        self.classes_ = np.arange(n_classes, dtype=np.int64)
-        self.n_neurons_ = int(assignments.shape[0])
+        self.n_neurons_per_class_ = _neurons_per_class(assignments, len(classes))
+        self.n_neurons_ = int(self.n_features_in_)
         return self
 
-    def _check_fitted_counts(self, counts: ArrayLike) -> np.ndarray:
-        if not hasattr(self, "assignments_"):
-            raise NotFittedError(
-                "This NeuronLabeller instance is not fitted yet; call fit(counts, labels) "
-                "before using it to predict"
-            )
-        arr = _check_counts(counts)
-        if arr.shape[1] != self.n_neurons_:
-            raise ValueError(
-                f"counts has {arr.shape[1]} columns but the labeller was fitted on "
-                f"{self.n_neurons_} neurons"
-            )
-        return arr
+    # -- prediction -----------------------------------------------------------
 
-    def decision_function(self, counts: ArrayLike, method: str | None = None) -> np.ndarray:
+    def _validate_counts(self, X: ArrayLike) -> np.ndarray:
+        check_is_fitted(self)
+        n_columns = _check_2d(X)[1]
+        if n_columns != self.n_features_in_:
+            raise ValueError(
+                f"counts has {n_columns} columns but the labeller was fitted on "
+                f"{self.n_features_in_} neurons (X has {n_columns} features, but "
+                f"NeuronLabeller is expecting {self.n_features_in_} features as input)"
+            )
+        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
+        _check_finite_non_negative(X, "NeuronLabeller")
+        return X
+
+    def class_scores(self, X: ArrayLike, method: str | None = None) -> np.ndarray:
         """Score every class for every example.
 
         Parameters
         ----------
-        counts : ndarray, shape (n_examples, n_neurons)
+        X : array-like, shape (n_examples, n_neurons)
             Spike counts to classify, with the fitted number of neurons.
-        method : {"all_activity", "proportion"}, optional
+        method : {"all_activity", "proportion_weighting"}, optional
             Prediction rule; defaults to the ``method`` given at construction.
 
         Returns
         -------
         ndarray of float64, shape (n_examples, n_classes)
-            Class scores; ``-inf`` for classes with no assigned neurons.
+            Score of each class in ``classes_``; ``-inf`` for classes with no
+            assigned neurons.
 
         Raises
         ------
-        NotFittedError
+        sklearn.exceptions.NotFittedError
             If :meth:`fit` has not been called.
         ValueError
-            If ``counts`` is malformed or has the wrong number of columns, or
+            If ``X`` is malformed or has the wrong number of columns, or
             ``method`` is unknown.
         """
-        arr = self._check_fitted_counts(counts)
+        X = self._validate_counts(X)
         method = _check_method(self.method if method is None else method)
-        proportions = self.proportions_ if method == "proportion" else None
-        return _scores(arr, self.assignments_, len(self.classes_), proportions)
+        proportions = self.proportions_ if method == "proportion_weighting" else None
+        return _scores(X, self.assignments_, len(self.classes_), proportions)
 
-    def predict(self, counts: ArrayLike, method: str | None = None) -> np.ndarray:
-        """Predict the class of every example.
+    def decision_function(self, X: ArrayLike, method: str | None = None) -> np.ndarray:
+        """Class scores in scikit-learn's shape for decision functions.
 
         Parameters
         ----------
-        counts : ndarray, shape (n_examples, n_neurons)
+        X : array-like, shape (n_examples, n_neurons)
             Spike counts to classify, with the fitted number of neurons.
-        method : {"all_activity", "proportion"}, optional
+        method : {"all_activity", "proportion_weighting"}, optional
             Prediction rule; defaults to the ``method`` given at construction.
 
         Returns
         -------
-        ndarray of int64, shape (n_examples,)
-            Highest-scoring class (lowest index on ties); ``-1`` for every
-            example if no neuron was assigned in :meth:`fit`.
+        ndarray of float64, shape (n_examples,) or (n_examples, n_classes)
+            With two classes, ``score(classes_[1]) - score(classes_[0])``
+            (positive: ``classes_[1]`` wins; ties go to ``classes_[0]``; NaN if
+            no neuron was assigned at all). Otherwise :meth:`class_scores`.
 
         Raises
         ------
-        NotFittedError
+        sklearn.exceptions.NotFittedError
             If :meth:`fit` has not been called.
         ValueError
-            If ``counts`` is malformed or has the wrong number of columns, or
+            If ``X`` is malformed or has the wrong number of columns, or
             ``method`` is unknown.
         """
-        return _argmax_predictions(self.decision_function(counts, method))
+        scores = self.class_scores(X, method)
+        if scores.shape[1] != 2:
+            return scores
+        with np.errstate(invalid="ignore"):  # -inf - -inf: no neuron at all -> NaN
+            return scores[:, 1] - scores[:, 0]
 
-    def score(self, counts: ArrayLike, labels: ArrayLike, method: str | None = None) -> float:
-        """Return the classification accuracy on ``counts`` and ``labels``.
+    def predict(self, X: ArrayLike, method: str | None = None) -> np.ndarray:
+        """Predict the class of every example.
 
         Parameters
         ----------
-        counts : ndarray, shape (n_examples, n_neurons)
+        X : array-like, shape (n_examples, n_neurons)
             Spike counts to classify, with the fitted number of neurons.
-        labels : ndarray, shape (n_examples,)
-            True classes, integers in ``0..n_classes-1``.
-        method : {"all_activity", "proportion"}, optional
+        method : {"all_activity", "proportion_weighting"}, optional
+            Prediction rule; defaults to the ``method`` given at construction.
+
+        Returns
+        -------
+        ndarray, shape (n_examples,)
+            Highest-scoring class from ``classes_`` (the first in ``classes_``
+            on ties); ``-1`` for every example if no neuron was assigned in
+            :meth:`fit`.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If :meth:`fit` has not been called.
+        ValueError
+            If ``X`` is malformed or has the wrong number of columns,
+            ``method`` is unknown, or no neuron was assigned and ``-1`` cannot
+            stand for "no class" (see Notes of :class:`NeuronLabeller`).
+        """
+        indices = _argmax_predictions(self.class_scores(X, method))
+        if indices.size == 0 or indices.min() >= 0:
+            return self.classes_[indices]
+        classes = self.classes_
+        if classes.dtype.kind not in "iuf" or np.any(classes == -1):
+            raise ValueError(
+                "no neuron was assigned a class in fit (none fired on the labelling set), "
+                "and -1 cannot mark 'no class' among these classes"
+            )
+        return np.where(indices >= 0, classes[np.maximum(indices, 0)], np.int64(-1))
+
+    def score(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        method: str | None = None,
+    ) -> float:
+        """Return the classification accuracy on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_examples, n_neurons)
+            Spike counts to classify, with the fitted number of neurons.
+        y : array-like, shape (n_examples,)
+            True labels (integers in ``0..n_classes-1`` when ``n_classes`` is given).
+        sample_weight : array-like, shape (n_examples,), optional
+            Weights of the examples.
+        method : {"all_activity", "proportion_weighting"}, optional
             Prediction rule; defaults to the ``method`` given at construction.
 
         Returns
         -------
         float
-            Fraction of examples predicted correctly (``-1`` predictions are wrong).
+            Fraction of examples predicted correctly
+            (:func:`sklearn.metrics.accuracy_score`; ``-1`` predictions are wrong).
 
         Raises
         ------
-        NotFittedError
+        sklearn.exceptions.NotFittedError
             If :meth:`fit` has not been called.
         ValueError
             If the arrays are malformed, of different lengths or empty.
         """
-        pred = self.predict(counts, method)
-        labels_arr = _check_labels(labels, pred.shape[0], len(self.classes_))
-        if labels_arr.size == 0:
-            raise ValueError("counts and labels are empty; accuracy is undefined")
-        return float(np.mean(pred == labels_arr))
+        pred = self.predict(X, method)
+        if self.n_classes is not None:
+            truth = _check_labels(y, pred.shape[0], len(self.classes_))
+        else:
+            truth = column_or_1d(y)
+            if truth.shape[0] != pred.shape[0]:
+                raise ValueError(
+                    f"labels has {truth.shape[0]} entries but counts has {pred.shape[0]} "
+                    "rows; they must have the same length"
+                )
+        return float(accuracy_score(truth, pred, sample_weight=sample_weight))

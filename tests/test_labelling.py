@@ -149,9 +149,12 @@ def test_all_activity_and_proportion_weighting_disagree_as_computed_by_hand():
     labeller = NeuronLabeller(n_classes=2).fit(RULE_COUNTS, RULE_LABELS)
     np.testing.assert_array_equal(labeller.assignments_, [0, 1, 1])
     np.testing.assert_allclose(labeller.proportions_, [[0.6, 0.4], [0.0, 1.0], [0.0, 1.0]])
-    np.testing.assert_allclose(labeller.decision_function(RULE_TEST), [[3.0, 2.0]])
+    np.testing.assert_allclose(labeller.class_scores(RULE_TEST), [[3.0, 2.0]])
+    np.testing.assert_allclose(labeller.class_scores(RULE_TEST, method="proportion"), [[1.8, 2.0]])
+    # Two classes: scikit-learn's decision function is score(class 1) - score(class 0).
+    np.testing.assert_allclose(labeller.decision_function(RULE_TEST), [-1.0])
     np.testing.assert_allclose(
-        labeller.decision_function(RULE_TEST, method="proportion"), [[1.8, 2.0]]
+        labeller.decision_function(RULE_TEST, method="proportion_weighting"), [0.2]
     )
     np.testing.assert_array_equal(labeller.predict(RULE_TEST), [0])
     np.testing.assert_array_equal(labeller.predict(RULE_TEST, method="proportion"), [1])
