@@ -4,6 +4,9 @@ The evaluation follows Diehl & Cook (2015), §2.6: neurons are labelled on the
 labelling set (by default the training set) with
 :class:`stdp.labelling.NeuronLabeller`, and the test set is classified with the
 paper's "all activity" rule; BindsNET's proportion weighting is reported too.
+The metrics are scikit-learn's (:func:`sklearn.metrics.accuracy_score`,
+:func:`sklearn.metrics.confusion_matrix`, :func:`sklearn.metrics.recall_score`)
+behind the package's input checks and conventions.
 
 Conventions (see :mod:`stdp.labelling` for the labelling rules)
 ---------------------------------------------------------------

@@ -48,18 +48,13 @@ Conventions (and how they differ from the original code)
   class scores ``-inf`` and every prediction is ``-1``, which
   :func:`stdp.evaluation.accuracy` counts as wrong.
 
-The functional API (:func:`assign_labels`, :func:`all_activity`,
-:func:`proportion_weighting`) works on class *indices* ``0..n_classes-1``.
-:class:`NeuronLabeller` is a scikit-learn classifier built on it: it accepts
-labels of any type (mapped to indices as :class:`sklearn.preprocessing.LabelEncoder`
-does) and returns labels from its ``classes_``; with ``n_classes`` given it
-behaves exactly like the functional API.
-
-Errors in the arrays passed (wrong shape, negative or non-finite counts,
-labels out of range, mismatched lengths, a column count different from the
-fitted one) raise :class:`ValueError` naming the argument; predicting with an
-unfitted :class:`NeuronLabeller` raises scikit-learn's
-:class:`~sklearn.exceptions.NotFittedError`.
+The functional API works on class indices ``0..n_classes-1``;
+:class:`NeuronLabeller` is a scikit-learn classifier on top of it that also
+takes labels of any type (indexed as by :class:`~sklearn.preprocessing.LabelEncoder`)
+and predicts labels from its ``classes_``. Bad arrays (wrong shape, negative or
+non-finite counts, labels out of range, mismatched lengths, a column count
+different from the fitted one) raise :class:`ValueError` naming the argument;
+an unfitted :class:`NeuronLabeller` raises scikit-learn's ``NotFittedError``.
 
 References
 ----------
@@ -82,7 +77,12 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 __all__ = [
     "METHODS",
@@ -135,13 +135,18 @@ def _check_counts(counts: ArrayLike, name: str = "counts") -> np.ndarray:
     ):
         raise ValueError(f"{name} must hold real numbers (spike counts), got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
+    _check_finite_non_negative(arr, name)
+    return arr
+
+
+def _check_finite_non_negative(arr: np.ndarray, name: str, whom: str | None = None) -> None:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, but it contains NaN or infinite values")
     if np.any(arr < 0):
+        where = f" (Negative values in data passed to {whom})" if whom else ""
         raise ValueError(
-            f"{name} must be non-negative spike counts, but its minimum is {arr.min()}"
+            f"{name} must be non-negative spike counts, but its minimum is {arr.min()}{where}"
         )
-    return arr
 
 
 def _check_int_vector(values: ArrayLike, name: str) -> np.ndarray:
@@ -409,17 +414,6 @@ def _check_2d(X: Any) -> tuple[int, ...]:
     return shape
 
 
-def _check_finite_non_negative(X: np.ndarray, whom: str) -> None:
-    """The checks of :func:`_check_counts` that ``validate_data`` is told to skip."""
-    if not np.all(np.isfinite(X)):
-        raise ValueError("counts must be finite, but it contains NaN or infinite values")
-    if np.any(X < 0):
-        raise ValueError(
-            f"counts must be non-negative spike counts, but its minimum is {X.min()} "
-            f"(Negative values in data passed to {whom})"
-        )
-
-
 class NeuronLabeller(ClassifierMixin, BaseEstimator):
     """Label neurons on a labelling set, then classify spike counts by voting.
 
@@ -474,25 +468,18 @@ class NeuronLabeller(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    ``X`` holds spike counts, shape ``(n_examples, n_neurons)``: finite and
-    non-negative (the ``positive_only`` input tag; negative input raises
-    :class:`ValueError`), dense (sparse input raises :class:`TypeError`).
+    ``X`` holds spike counts: dense (sparse raises :class:`TypeError`), finite
+    and non-negative (tag ``input_tags.positive_only``; negative input raises
+    :class:`ValueError`). If no neuron fired on the labelling set, no class
+    can win and :meth:`predict` returns ``-1`` (counted wrong by :meth:`score`),
+    or raises :class:`ValueError` if ``-1`` cannot mean "no class" (non-numeric
+    classes, or ``-1`` is a class). There is no ``predict_proba``: the scores
+    are mean spike counts, not probabilities.
 
-    If no neuron fired at all on the labelling set, no class can win and
-    :meth:`predict` returns ``-1`` for every example (counted wrong by
-    :meth:`score`); it raises :class:`ValueError` instead when ``-1`` cannot
-    stand for "no class" (non-numeric classes, or ``-1`` is a class).
-
-    There is no ``predict_proba``: the class scores are mean spike counts, not
-    probabilities. :meth:`decision_function` follows scikit-learn's shapes;
-    :meth:`class_scores` gives the raw per-class scores.
-
-    The ``tags.classifier_tags.poor_score`` tag is set: with the few features
-    of scikit-learn's test data (2 neurons for 3 classes) a vote cannot reach
-    the accuracy those checks demand; it needs many neurons per class.
-    ``sklearn.utils.estimator_checks.check_estimator(NeuronLabeller())``
-    passes with no expected failures (:data:`EXPECTED_FAILED_CHECKS` is
-    empty).
+    ``check_estimator(NeuronLabeller())`` passes with no expected failures
+    (:data:`EXPECTED_FAILED_CHECKS` is empty). The tag
+    ``classifier_tags.poor_score`` is set: 2 neurons (the features of
+    scikit-learn's test data) cannot vote well for 3 classes.
 
     Examples
     --------
@@ -530,8 +517,6 @@ class NeuronLabeller(ClassifierMixin, BaseEstimator):
         tags.input_tags.positive_only = True
         tags.classifier_tags.poor_score = True
         return tags
-
-    # -- fitting --------------------------------------------------------------
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> NeuronLabeller:
         """Assign every neuron a class from the labelling-set responses.
@@ -574,7 +559,7 @@ class NeuronLabeller(ClassifierMixin, BaseEstimator):
                     "they must have the same length"
                 )
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
-        _check_finite_non_negative(X, "NeuronLabeller.fit")
+        _check_finite_non_negative(X, "counts", "NeuronLabeller.fit")
         if n_classes is None:
             check_classification_targets(y)
             encoder = LabelEncoder().fit(y)
@@ -592,8 +577,6 @@ class NeuronLabeller(ClassifierMixin, BaseEstimator):
         self.n_neurons_ = int(self.n_features_in_)
         return self
 
-    # -- prediction -----------------------------------------------------------
-
     def _validate_counts(self, X: ArrayLike) -> np.ndarray:
         check_is_fitted(self)
         n_columns = _check_2d(X)[1]
@@ -604,7 +587,7 @@ class NeuronLabeller(ClassifierMixin, BaseEstimator):
                 f"NeuronLabeller is expecting {self.n_features_in_} features as input)"
             )
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
-        _check_finite_non_negative(X, "NeuronLabeller")
+        _check_finite_non_negative(X, "counts", "NeuronLabeller")
         return X
 
     def class_scores(self, X: ArrayLike, method: str | None = None) -> np.ndarray:
@@ -626,10 +609,9 @@ class NeuronLabeller(ClassifierMixin, BaseEstimator):
         Raises
         ------
         sklearn.exceptions.NotFittedError
-            If :meth:`fit` has not been called.
+            Before :meth:`fit`.
         ValueError
-            If ``X`` is malformed or has the wrong number of columns, or
-            ``method`` is unknown.
+            If ``X`` is malformed or has the wrong width, or ``method`` is unknown.
         """
         X = self._validate_counts(X)
         method = _check_method(self.method if method is None else method)
@@ -656,10 +638,9 @@ class NeuronLabeller(ClassifierMixin, BaseEstimator):
         Raises
         ------
         sklearn.exceptions.NotFittedError
-            If :meth:`fit` has not been called.
+            Before :meth:`fit`.
         ValueError
-            If ``X`` is malformed or has the wrong number of columns, or
-            ``method`` is unknown.
+            If ``X`` is malformed or has the wrong width, or ``method`` is unknown.
         """
         scores = self.class_scores(X, method)
         if scores.shape[1] != 2:
@@ -742,9 +723,5 @@ class NeuronLabeller(ClassifierMixin, BaseEstimator):
             truth = _check_labels(y, pred.shape[0], len(self.classes_))
         else:
             truth = column_or_1d(y)
-            if truth.shape[0] != pred.shape[0]:
-                raise ValueError(
-                    f"labels has {truth.shape[0]} entries but counts has {pred.shape[0]} "
-                    "rows; they must have the same length"
-                )
+            check_consistent_length(truth, pred)
         return float(accuracy_score(truth, pred, sample_weight=sample_weight))

@@ -2,6 +2,7 @@
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -147,3 +148,16 @@ def test_evaluate_rejects_mismatched_neurons_and_empty_test_set():
         evaluate(np.ones((2, 3)), [0, 1], np.ones((2, 2)), [0, 1], n_classes=2)
     with pytest.raises(ValueError, match="empty"):
         evaluate(np.ones((2, 3)), [0, 1], np.ones((0, 3)), [], n_classes=2)
+
+
+def test_single_class_metrics_without_sklearn_warning():
+    # scikit-learn warns about a 1 x 1 confusion matrix even when labels are given.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(confusion_matrix([0, 0, 0], [0, -1, 0], 1), [[2]])
+        np.testing.assert_allclose(per_class_accuracy([0, 0, 0], [0, -1, 0], 1), [2 / 3])
+
+
+def test_empty_inputs_give_zero_matrix_and_nan_accuracy_per_class():
+    np.testing.assert_array_equal(confusion_matrix([], [], 2), np.zeros((2, 2)))
+    assert np.all(np.isnan(per_class_accuracy([], [], 2)))

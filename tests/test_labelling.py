@@ -4,6 +4,9 @@ import re
 
 import numpy as np
 import pytest
+import sklearn.exceptions
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import cross_val_score
 
 from stdp.labelling import (
     NeuronLabeller,
@@ -250,3 +253,102 @@ def test_functional_api_rejects_bad_assignments_and_proportions():
 def test_float_counts_and_integral_float_labels_are_accepted():
     labeller = NeuronLabeller(n_classes=2).fit(RULE_COUNTS.astype(float), [0.0, 1.0])
     np.testing.assert_array_equal(labeller.assignments_, [0, 1, 1])
+
+
+# -- scikit-learn conventions -------------------------------------------------
+
+
+def test_is_a_scikit_learn_classifier_with_sklearns_not_fitted_error():
+    labeller = NeuronLabeller(n_classes=3, method="proportion_weighting")
+    assert is_classifier(labeller)
+    assert labeller.__sklearn_tags__().input_tags.positive_only
+    assert clone(labeller).get_params() == {"n_classes": 3, "method": "proportion_weighting"}
+    assert NotFittedError is sklearn.exceptions.NotFittedError
+    with pytest.raises(sklearn.exceptions.NotFittedError):
+        labeller.predict(COUNTS)
+
+
+def test_string_labels_give_sorted_classes_and_label_predictions():
+    # The fixture with classes 0, 1, 2 renamed; "a" < "b" < "c" keeps the order.
+    names = np.array(["a", "b", "c"])
+    labeller = NeuronLabeller().fit(COUNTS, names[LABELS])
+    np.testing.assert_array_equal(labeller.classes_, names)
+    np.testing.assert_array_equal(labeller.assignments_, EXPECTED_ASSIGNMENTS)  # indices
+    x = np.array([[1, 2, 7, 3, 0], [5, 0, 0, 0, 0]])
+    np.testing.assert_array_equal(labeller.predict(x), ["c", "a"])
+    assert labeller.score(x, ["c", "b"]) == 0.5
+
+
+def test_labels_not_starting_at_zero_without_n_classes():
+    # Labels 10 and 30 only: two classes; with n_classes they would be out of range.
+    counts = np.array([[4, 0], [0, 4]])
+    labeller = NeuronLabeller().fit(counts, [30, 10])
+    np.testing.assert_array_equal(labeller.classes_, [10, 30])
+    np.testing.assert_array_equal(labeller.assignments_, [1, 0])
+    np.testing.assert_array_equal(labeller.predict(np.array([[9, 1], [0, 2]])), [30, 10])
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.2"):
+        NeuronLabeller(n_classes=3).fit(counts, [30, 10])
+
+
+def test_n_classes_keeps_a_class_absent_from_the_labelling_set():
+    # Class 1 absent: without n_classes it does not exist, with it it gets no neuron.
+    counts = np.array([[5, 0], [0, 5]])
+    fixed = NeuronLabeller(n_classes=3).fit(counts, [0, 2])
+    free = NeuronLabeller().fit(counts, [0, 2])
+    np.testing.assert_array_equal(fixed.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(free.classes_, [0, 2])
+    np.testing.assert_array_equal(fixed.n_neurons_per_class_, [1, 0, 1])
+    x = np.array([[0, 3], [1, 0], [0, 0]])
+    np.testing.assert_array_equal(fixed.predict(x), [2, 0, 0])
+    np.testing.assert_array_equal(free.predict(x), [2, 0, 0])
+
+
+def test_cross_val_score_on_hand_built_counts():
+    # 18 examples, labels in the order a, b, c, a, b, c, ...; class k makes neurons
+    # 2k and 2k+1 fire 4 spikes. StratifiedKFold(3) puts the 5th and 6th example of
+    # each class in the third fold. The 6th "a" example (row 15) looks like a "b":
+    # when it is tested it is predicted "b" (5/6 right); in training it only
+    # lowers the mean of neurons 2, 3 for "a" to 1, below their mean of 4 for "b".
+    names = np.array(["a", "b", "c"])
+    codes = np.tile(np.arange(3), 6)
+    counts = np.zeros((18, 6), dtype=np.int64)
+    for row, k in enumerate(codes):
+        counts[row, 2 * k : 2 * k + 2] = 4
+    counts[15] = [0, 0, 4, 4, 0, 0]
+    scores = cross_val_score(NeuronLabeller(), counts, names[codes], cv=3)
+    np.testing.assert_allclose(scores, [1.0, 1.0, 5 / 6])
+
+
+def test_negative_counts_are_rejected_with_sklearns_wording():
+    labeller = NeuronLabeller()
+    with pytest.raises(ValueError, match="Negative values in data passed to NeuronLabeller"):
+        labeller.fit(np.array([[1.0, -0.5], [0.0, 2.0]]), ["x", "y"])
+
+
+def test_binary_decision_function_is_the_score_difference():
+    labeller = NeuronLabeller().fit(RULE_COUNTS, ["no", "yes"])
+    x = np.array([[3, 4, 0], [0, 2, 2], [1, 0, 0], [0, 0, 0]])
+    # class scores "no" / "yes": 3 / 2, 0 / 2, 1 / 0, 0 / 0 (a tie -> "no").
+    np.testing.assert_allclose(labeller.decision_function(x), [-1.0, 2.0, -1.0, 0.0])
+    np.testing.assert_array_equal(labeller.predict(x), ["no", "yes", "no", "no"])
+    # The old name of the proportion rule still works.
+    np.testing.assert_array_equal(
+        labeller.class_scores(x, method="proportion"),
+        labeller.class_scores(x, method="proportion_weighting"),
+    )
+
+
+def test_no_assigned_neuron_with_general_labels():
+    silent = np.zeros((2, 3))
+    binary = NeuronLabeller().fit(silent, [1.0, 2.0])
+    assert np.all(np.isnan(binary.decision_function(np.ones((1, 3)))))
+    np.testing.assert_array_equal(binary.predict(np.ones((2, 3))), [-1.0, -1.0])
+    with pytest.raises(ValueError, match="-1 cannot mark 'no class'"):
+        NeuronLabeller().fit(silent, ["x", "y"]).predict(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="-1 cannot mark 'no class'"):
+        NeuronLabeller().fit(silent, [-1, 1]).predict(np.ones((1, 3)))
+
+
+def test_unknown_method_lists_the_accepted_names():
+    with pytest.raises(ValueError, match=r"\['all_activity', 'proportion_weighting'\]"):
+        NeuronLabeller(method="vote").fit(COUNTS, LABELS)
