@@ -98,6 +98,12 @@ def _finite_float(value: Any, key: str, what: str) -> float:
     return number
 
 
+def _same_dim(a: Any, b: Any) -> bool:
+    """Dimension equality; Brian2 caches dimensions, so ``is`` settles the usual case fast."""
+    return a is b or a == b
+
+
+@np.errstate(all="ignore")  # extreme values are reported, not warned about
 def parse_quantity(text: Any, expected: brian2.Unit, key: str = "value") -> Quantity:
     """Read ``"350 ms"`` (or ``350 * ms``) as a Brian2 quantity and check its dimension.
 
@@ -146,9 +152,9 @@ def parse_quantity(text: Any, expected: brian2.Unit, key: str = "value") -> Quan
         else:
             number = _finite_float(np.asarray(text), key, "quantity")
             value = Quantity(number, dim=dim)
-            if dim != expected_dim:
+            if not _same_dim(dim, expected_dim):
                 raise ConfigError(
-                    f"{key}: {text!s} is a {_dim_name(value)} but a {_dim_name(expected)} "
+                    f"{key}: {_show(value)} is a {_dim_name(value)} but a {_dim_name(expected)} "
                     f'(such as "1 {expected!s}") is expected'
                 )
             return value
@@ -169,7 +175,10 @@ def parse_quantity(text: Any, expected: brian2.Unit, key: str = "value") -> Quan
         )
     number_text, unit_text = match.groups()
     value = Quantity(float(number_text))
-    if unit_text:
+    if unit_text and unit_text.strip() in _UNITS:  # one unit name: the usual case, made fast
+        unit = _UNITS[unit_text.strip()]
+        value = Quantity(float(number_text) * float(unit), dim=unit.dim)
+    elif unit_text:
         tokens = re.split(r"\s*([*/])\s*", unit_text.strip())
         for op, name in zip(["*", *tokens[1::2]], tokens[0::2], strict=True):
             unit = _UNITS.get(name)
@@ -177,7 +186,7 @@ def parse_quantity(text: Any, expected: brian2.Unit, key: str = "value") -> Quan
                 raise ConfigError(f"{key}: unknown unit {name!r} in {text!r}")
             with np.errstate(all="ignore"):
                 value = value * unit if op == "*" else value / unit
-    if get_dimensions(value) != expected_dim:
+    if not _same_dim(get_dimensions(value), expected_dim):
         raise ConfigError(
             f"{key}: {text!r} is a {_dim_name(value)} but a {_dim_name(expected)} "
             f'(such as "1 {expected!s}") is expected'
@@ -193,6 +202,13 @@ _DIMENSION_NAMES = {
     "s^-1": "rate",
     "1": "dimensionless number",
 }
+
+
+def _show(value: Quantity, unit: brian2.Unit | None = None) -> str:
+    """A quantity in messages, ``"350 ms"`` (Brian2's own display warns on extreme values)."""
+    if unit is None:
+        unit = brian2.get_unit(get_dimensions(value))
+    return f"{float(np.asarray(value)) / float(unit):g} {unit!s}"
 
 
 def _dim_name(unit: brian2.Unit) -> str:
@@ -223,10 +239,10 @@ def format_quantity(value: Quantity, unit: brian2.Unit) -> str:
     >>> format_quantity(parse_quantity("0.35 s", ms), ms)
     '349.99999999999994 ms'
     """
-    si = float(np.asarray(value))
-    number = float(value / unit)
+    si, scale = float(np.asarray(value)), float(unit)
+    number = si / scale
     for _ in range(8):
-        back = float(np.asarray(Quantity(number) * unit))
+        back = number * scale  # what parse_quantity computes
         if back == si:
             return f"{number!r} {unit!s}"
         number = math.nextafter(number, math.inf if back < si else -math.inf)
@@ -248,6 +264,7 @@ def _check_range(number: float, param: Param, key: str, shown: str) -> None:
 _SENTINELS = ("same", "all", "auto")
 
 
+@np.errstate(all="ignore")  # extreme values are reported, not warned about
 def _check_scalar(value: Any, param: Param, key: str) -> Any:
     """Check one value against its parameter: type, unit, range; return the stored value."""
     sentinel = param.default if param.default in _SENTINELS and param.kind is not str else None
@@ -260,7 +277,7 @@ def _check_scalar(value: Any, param: Param, key: str) -> Any:
                 f'{key}: expected a quantity such as "1 {param.kind!s}"{hint}, got {value!r}'
             )
         quantity = parse_quantity(value, param.kind, key)
-        number = float(quantity / param.kind)
+        number = float(np.asarray(quantity)) / float(param.kind)
         _check_range(number, param, key, f"{number:g} {param.kind!s}")
         return quantity
     if param.kind is bool:
@@ -511,6 +528,7 @@ def _resolve(
     return cfg
 
 
+@np.errstate(all="ignore")  # extreme values are reported, not warned about
 def _check_consistency(cfg: Config) -> None:
     """Checks across keys (each key's own range is checked by `_check_scalar`)."""
     if cfg["device"] == "cuda_standalone" and importlib.util.find_spec("brian2cuda") is None:
@@ -520,8 +538,9 @@ def _check_consistency(cfg: Config) -> None:
         )
     if float(cfg["protocol.rest"]) < float(cfg["network.delay_max"]):
         raise ConfigError(
-            f"protocol.rest: must be at least network.delay_max ({cfg['network.delay_max']}) "
-            "so that no input spike is in flight when one compiled chunk ends and the next begins"
+            "protocol.rest: must be at least network.delay_max "
+            f"({_show(cfg['network.delay_max'], ms)}) so that no input spike is in flight when "
+            "one compiled chunk ends and the next begins"
         )
     if float(cfg["network.delay_max"]) < float(cfg["network.delay_min"]):
         raise ConfigError("network.delay_min/delay_max: need 0 <= delay_min <= delay_max")
@@ -534,7 +553,8 @@ def _check_consistency(cfg: Config) -> None:
         steps = float(cfg[key]) / dt
         if not math.isfinite(steps) or abs(steps - round(steps)) > 1e-6:
             raise ConfigError(
-                f"{key}: {cfg[key]} is not a whole number of time steps of {cfg['network.dt']}"
+                f"{key}: {_show(cfg[key], ms)} is not a whole number of time steps of "
+                f"{_show(cfg['network.dt'], ms)}"
             )
 
 
