@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from _common import main
+from stdp.figures import script_main
 
 if __name__ == "__main__":
-    sys.exit(main("confusion", __doc__))
+    sys.exit(script_main("confusion", __doc__))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from _common import main
+from stdp.figures import script_main
 
 if __name__ == "__main__":
-    sys.exit(main("theta", __doc__))
+    sys.exit(script_main("theta", __doc__))

@@ -5,9 +5,10 @@ while it sees one image, `record_presentation` rebuilds the network of a
 results folder in Brian2's runtime mode, sets the trained state from the
 checkpoint, shows one example for one cycle (presentation + rest) with the
 network frozen, and returns every spike and the membrane potential of the
-excitatory neurons. `prepare_network` is the step that builds the network and
-sets its state, as `stdp.engine.RuntimeEngine` does; the teaching scripts use
-it too.
+excitatory neurons; ``record_presentation(*load_run(run_dir))`` (`load_run`
+reads the configuration and, through `stdp.checkpoint.Checkpoint`, the
+checkpoint). `prepare_network` is the step that builds the network and sets
+its state, as `stdp.engine.RuntimeEngine` does; the teaching scripts use it too.
 
 This module is only used by figures and teaching material. Brian2's device is
 global: both functions switch to the runtime device first.
@@ -21,10 +22,12 @@ import brian2
 import numpy as np
 from brian2 import SpikeMonitor, StateMonitor, ms, mV, second, volt
 
-from .config import Config
+from .checkpoint import FILENAME, Checkpoint
+from .config import Config, load_config
+from .errors import CheckpointError, ConfigError
 from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
 
-__all__ = ["prepare_network", "record_presentation"]
+__all__ = ["load_run", "prepare_network", "record_presentation"]
 
 _UNITS = {"v": volt, "theta": volt, "lastspike": second}
 
@@ -48,8 +51,8 @@ def prepare_network(
         Number of input neurons (pixels).
     state : dict of ndarray
         The network state in SI units, as ``{"group.variable": array}``
-        (`stdp.network.initial_state`, or the ``state`` of
-        `stdp.experiment.load_checkpoint`), including ``input_to_exc.delay``.
+        (`stdp.network.initial_state`, or `stdp.checkpoint.Checkpoint.state`),
+        including ``input_to_exc.delay``.
     table : ndarray, shape (n_examples, n_input)
         The examples to show, one per cycle, as intensities ``pixel / 255``.
         The network is built with one cycle per row.
@@ -91,20 +94,43 @@ def prepare_network(
     return built
 
 
-def _image_shape(run_dir: Path, n_input: int) -> tuple[int, int]:
-    import json
+def load_run(run_dir: str | Path) -> tuple[Config, Checkpoint]:
+    """Read a results folder's configuration (``config.toml``) and checkpoint.
 
-    with np.load(run_dir / "checkpoint.npz", allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
-    shape = tuple(int(s) for s in meta.get("image_shape", ()))
-    if len(shape) == 2 and shape[0] * shape[1] == n_input:
-        return shape  # type: ignore[return-value]
-    side = int(round(np.sqrt(n_input)))
-    return (side, side) if side * side == n_input else (1, n_input)
+    Parameters
+    ----------
+    run_dir : str or Path
+        The results folder.
+
+    Returns
+    -------
+    Config
+        ``stdp.config.load_config(run_dir / "config.toml")``.
+    Checkpoint
+        ``checkpoint.npz``, checked against the configuration's ``network.n_exc``.
+
+    Raises
+    ------
+    CheckpointError
+        If the folder, its configuration or its checkpoint is missing,
+        unreadable or inconsistent (a one-line message).
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir}: no such results folder")
+    config_path = run_dir / "config.toml"
+    if not config_path.exists():
+        raise CheckpointError(f"{run_dir}: no config.toml; not a results folder")
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as err:
+        raise CheckpointError(f"{config_path}: {' '.join(str(err).split())}") from None
+    return cfg, Checkpoint.load(run_dir / FILENAME, n_exc=cfg["network.n_exc"])
 
 
 def record_presentation(
-    run_dir: str | Path,
+    cfg: Config,
+    checkpoint: Checkpoint,
     example_index: int = 0,
     neuron: int | None = None,
     *,
@@ -115,14 +141,16 @@ def record_presentation(
     """Show one example to a trained network and record everything (runtime mode).
 
     The trained weights, delays and theta and the rest of the state come from
-    the run's checkpoint; the network is frozen (no learning) and simulated
-    for one cycle: ``protocol.presentation`` with the input on, then
-    ``protocol.rest``.
+    the checkpoint; the network is frozen (no learning) and simulated for one
+    cycle: ``protocol.presentation`` with the input on, then ``protocol.rest``.
 
     Parameters
     ----------
-    run_dir : str or Path
-        A results folder (with ``config.toml`` and ``checkpoint.npz``).
+    cfg : Config
+        The run's configuration (its data set, model and protocol).
+    checkpoint : Checkpoint
+        The trained state (`stdp.checkpoint.Checkpoint`); for a results
+        folder, ``cfg, checkpoint = load_run(run_dir)``.
     example_index : int, default 0
         Which example of the data set's ``split`` to show.
     neuron : int, optional
@@ -145,22 +173,22 @@ def record_presentation(
         potential and firing threshold ``v_thresh + theta - theta_offset``
         (mV); ``exc_counts``: spikes of every excitatory neuron in the
         presentation window; ``neuron``, ``example_index``, ``label``,
-        ``image`` (uint8, (height, width)), ``presentation`` and ``rest`` (ms).
+        ``image`` (uint8, (height, width)), ``image_shape``, ``presentation``
+        and ``rest`` (ms).
 
     Raises
     ------
+    DataError
+        If the run's data set cannot be loaded here.
     CheckpointError
-        If the results folder is missing or corrupt.
+        If the data set's images do not have the checkpoint's input size.
     IndexError
         If ``example_index`` or ``neuron`` is out of range.
     """
     from .datasets import load_dataset
     from .encoding import encode_images
-    from .experiment import load_checkpoint
 
-    run_dir = Path(run_dir)
-    cfg, ck = load_checkpoint(run_dir)
-    n_exc = cfg["network.n_exc"]
+    n_exc = checkpoint.n_exc
     dataset = load_dataset(cfg["dataset.name"], idx_dir=cfg["dataset.idx_dir"] or None)
     images = dataset.test_images if split == "test" else dataset.train_images
     labels = dataset.test_labels if split == "test" else dataset.train_labels
@@ -169,11 +197,16 @@ def record_presentation(
     if neuron is not None and not 0 <= neuron < n_exc:
         raise IndexError(f"neuron: {neuron} not in 0..{n_exc - 1}")
     n_input = int(np.prod(images.shape[1:]))
+    if n_input != checkpoint.n_input:
+        raise CheckpointError(
+            f"the checkpoint has {checkpoint.n_input} inputs, the images of "
+            f"{cfg['dataset.name']!r} {n_input} pixels"
+        )
     table = encode_images(images[example_index : example_index + 1])
 
     old_target = brian2.prefs.codegen.target
     try:
-        built = prepare_network(cfg, n_input, ck["state"], table, learning=False, target=target)
+        built = prepare_network(cfg, n_input, checkpoint.state, table, target=target)
         input_mon = SpikeMonitor(built.input, name="recorded_input_spikes")
         state_mon = StateMonitor(built.exc, ["v", "theta"], record=True, name="recorded_exc")
         built.net.add(input_mon, state_mon)
@@ -211,7 +244,7 @@ def record_presentation(
         "example_index": np.int64(example_index),
         "label": np.int64(labels[example_index]),
         "image": images[example_index].copy(),
-        "image_shape": np.asarray(_image_shape(run_dir, n_input), dtype=np.int64),
+        "image_shape": np.asarray(checkpoint.image_shape, dtype=np.int64),
         "presentation": np.float64(presentation),
         "rest": np.float64(float(cfg["protocol.rest"] / ms)),
     }

@@ -1,4 +1,9 @@
-"""``make_figures`` on a tiny results folder: every file, sizes, frames; bad folders."""
+"""``make_figures`` on a hand-built results folder: every file, sizes, frames; bad folders.
+
+The folder is written the way a run writes it (``Checkpoint.save``, ``config.toml``,
+``metrics.json``, weight snapshots) from known arrays, so the figures can be
+checked against them without training a network.
+"""
 
 from __future__ import annotations
 
@@ -14,24 +19,76 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from stdp import checkpoint as checkpoint_module
+from stdp.checkpoint import FILENAME, Checkpoint
 from stdp.cli import main
+from stdp.config import load_config
 from stdp.errors import CheckpointError, DataError
-from stdp.experiment import run_experiment
-from stdp.figures import FIGSIZES, FIGURES, STYLE, make_figures
-from stdp.recording import record_presentation
+from stdp.figures import (
+    FIGSIZES,
+    FIGURES,
+    STYLE,
+    STYLE_FILE,
+    load_results,
+    make_figures,
+    script_main,
+)
+from stdp.network import initial_state
+from stdp.recording import load_run, record_presentation
 
 from .conftest import SMALL
 
 ROOT = Path(__file__).resolve().parents[1]
-DPI = STYLE["savefig.dpi"]
+DPI = matplotlib.rc_params_from_file(STYLE_FILE, use_default_template=False)["savefig.dpi"]
 N_EXC = 20  # network.n_exc of SMALL
+SNAPSHOTS = (0, 40, 80, 120)
+RUNNING = [(40.0, 0.25), (80.0, 0.5), (120.0, 0.75)]
+
+
+def write_results_folder(out: Path, *, finished: bool = True, n_snapshots: int = 4) -> Checkpoint:
+    """A results folder of the SMALL config, as a run writes it, from known arrays."""
+    cfg = load_config(None, SMALL)
+    rng = np.random.default_rng(7)
+    state = initial_state(cfg, 64, rng)
+    state["exc.theta"] = np.linspace(0.0, 0.019, N_EXC)  # 0, 1, ..., 19 mV
+    ck = Checkpoint(
+        state=state,
+        n_input=64,
+        image_shape=(8, 8),
+        dataset="digits",
+        phase="done" if finished else "label",
+        train_accuracy=RUNNING,
+        assignments=np.arange(N_EXC) % 10 if finished else None,
+        config=cfg.to_toml(),
+    )
+    out.mkdir(parents=True)
+    (out / "config.toml").write_text(cfg.to_toml())
+    ck.save(out / FILENAME)
+    (out / "snapshots").mkdir()
+    for examples in SNAPSHOTS[:n_snapshots]:
+        np.savez(
+            out / "snapshots" / f"weights_{examples:09d}.npz",
+            weights=(ck.weights * (1 + examples / 120)).astype(np.float32),
+            theta=ck.theta,
+            examples=np.int64(examples),
+        )
+    if finished:
+        confusion = np.diag(np.arange(1, 11))
+        confusion[3, 5] = 4
+        metrics = {
+            "accuracy": 0.5,
+            "confusion_matrix": confusion.tolist(),
+            "running_accuracy": [{"examples": n, "accuracy": a} for n, a in RUNNING],
+        }
+        (out / "metrics.json").write_text(json.dumps(metrics))
+    return ck
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    """A finished run of the shared small config, with weight snapshots every 40 examples."""
+    """A finished results folder of the shared small config, with four weight snapshots."""
     out = tmp_path_factory.mktemp("figures") / "run"
-    run_experiment(None, [*SMALL, "train.snapshot_every=40"], out=out, stream=None)
+    write_results_folder(out)
     return out
 
 
@@ -70,17 +127,53 @@ def test_gif_has_a_frame_per_snapshot(run_dir, written):
         )
 
 
-def test_style_file_matches_library_style():
-    from_file = matplotlib.rc_params_from_file(
-        ROOT / "figures" / "style.mplstyle", use_default_template=False
-    )
-    assert set(from_file) == set(STYLE)
-    for key, value in STYLE.items():
-        assert from_file[key] == matplotlib.RcParams({key: value})[key], key
+def test_style_is_the_packaged_file():
+    """``STYLE`` names the package data file, for matplotlib.style.use / context."""
+    from_file = matplotlib.rc_params_from_file(STYLE_FILE, use_default_template=False)
+    assert from_file["savefig.dpi"] == 150 and from_file["figure.constrained_layout.use"]
+    with matplotlib.style.context(STYLE):
+        for key, value in from_file.items():
+            assert matplotlib.rcParams[key] == value, key
+    assert not (ROOT / "figures" / "style.mplstyle").exists()  # one copy only
+
+
+def test_figures_draw_the_folder_s_data(run_dir):
+    res = load_results(run_dir)
+    ck = res.checkpoint
+    fig = FIGURES["receptive_fields"](res)
+    grid = fig.axes[0].images[0].get_array()
+    assert grid.shape == (4 * 9 - 1, 5 * 9 - 1)  # 20 neurons: 4 rows of 5 tiles of 8x8
+    np.testing.assert_array_equal(grid[9:17, 18:26], ck.weights[:, 7].reshape(8, 8))  # row 1, col 2
+    theta = FIGURES["theta"](res).axes[0]
+    np.testing.assert_allclose([b.get_height() for b in theta.patches], np.arange(N_EXC))
+    bars = FIGURES["assignments"](res).axes[0]
+    assert [b.get_height() for b in bars.patches] == [2] * 10  # neuron j has class j % 10
+    confusion = FIGURES["confusion"](res).axes[0].images[0].get_array()
+    np.testing.assert_allclose(confusion[3, [3, 5]], [4 / 8, 4 / 8])
+    x, y = FIGURES["running_accuracy"](res).axes[0].lines[0].get_data()
+    np.testing.assert_array_equal(x, [40, 80, 120])
+    np.testing.assert_allclose(y, [25.0, 50.0, 75.0])
+    hist = FIGURES["weight_histogram"](res).axes[0]
+    assert sum(b.get_height() for b in hist.patches) == 64 * N_EXC
+    assert hist.patches[-1].get_x() + hist.patches[-1].get_width() == pytest.approx(1.0)  # w_max
+
+
+def test_make_figures_reads_the_checkpoint_once(run_dir, tmp_path, monkeypatch):
+    calls = []
+    load = Checkpoint.load.__func__
+
+    def counting(cls, path, n_exc=None):
+        calls.append(Path(path))
+        return load(cls, path, n_exc)
+
+    monkeypatch.setattr(checkpoint_module.Checkpoint, "load", classmethod(counting))
+    make_figures(run_dir, tmp_path, ("png",), names=["theta", "presentation"])
+    assert calls == [run_dir / FILENAME]
 
 
 def test_record_presentation(run_dir):
-    rec = record_presentation(run_dir, example_index=3)
+    cfg, ck = load_run(run_dir)
+    rec = record_presentation(cfg, ck, example_index=3)
     n_steps = 1000  # 500 ms at 0.5 ms
     assert rec["t"].shape == rec["v"].shape == rec["threshold"].shape == (n_steps,)
     assert rec["exc_counts"].shape == (N_EXC,)
@@ -96,7 +189,7 @@ def test_record_presentation(run_dir):
     # frozen: the threshold is constant (theta does not move), v stays below reversal 0 mV
     assert np.ptp(rec["threshold"]) == 0.0
     assert rec["v"].max() < 0.0
-    chosen = record_presentation(run_dir, example_index=3, neuron=0)
+    chosen = record_presentation(cfg, ck, example_index=3, neuron=0)
     assert int(chosen["neuron"]) == 0
     np.testing.assert_array_equal(chosen["exc_t"], rec["exc_t"])  # same seed, same spikes
 
@@ -114,19 +207,15 @@ def test_formats_and_names(run_dir, tmp_path):
 
 
 def test_unfinished_run_skips_what_it_lacks(run_dir, tmp_path, caplog):
+    """Not labelled, no metrics.json, one snapshot: the running accuracy is in the checkpoint."""
     partial = tmp_path / "partial"
-    partial.mkdir()
-    for name in ("config.toml", "checkpoint.npz"):
-        shutil.copy(run_dir / name, partial / name)
-    (partial / "snapshots").mkdir()
-    shutil.copy(next((run_dir / "snapshots").glob("*.npz")), partial / "snapshots")
+    write_results_folder(partial, finished=False, n_snapshots=1)
+    names = ["theta", "assignments", "confusion", "running_accuracy"]
     with caplog.at_level(logging.WARNING, logger="stdp.figures"):
-        paths = make_figures(
-            partial, formats=("png",), names=["theta", "confusion", "running_accuracy"]
-        )
-    assert [p.name for p in paths] == ["theta.png"]
+        paths = make_figures(partial, formats=("png",), names=names)
+    assert [p.name for p in paths] == ["theta.png", "running_accuracy.png"]
     messages = " ".join(r.getMessage() for r in caplog.records)
-    assert "confusion" in messages and "running_accuracy" in messages
+    assert "assignments" in messages and "confusion" in messages
     assert "1 snapshot(s)" in messages
 
 
@@ -145,19 +234,45 @@ def test_presentation_skipped_without_the_data_set(run_dir, tmp_path, monkeypatc
     assert "not found" in caplog.text
 
 
-@pytest.mark.parametrize("damage", ["missing", "no_checkpoint", "truncated", "garbage", "bad_json"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "missing",
+        "no_config",
+        "bad_config",
+        "other_n_exc",
+        "no_checkpoint",
+        "truncated",
+        "garbage",
+        "bad_json",
+        "bad_snapshot",
+    ],
+)
 def test_broken_results_folder(run_dir, tmp_path, damage):
     broken = tmp_path / "broken"
     if damage != "missing":
         broken.mkdir()
         shutil.copy(run_dir / "config.toml", broken / "config.toml")
-        data = (run_dir / "checkpoint.npz").read_bytes()
-        if damage == "truncated":
-            (broken / "checkpoint.npz").write_bytes(data[: len(data) // 3])
+        shutil.copy(run_dir / FILENAME, broken / FILENAME)
+        if damage == "no_config":
+            (broken / "config.toml").unlink()
+        elif damage == "bad_config":
+            (broken / "config.toml").write_text("[network]\nn_exc = ")
+        elif damage == "other_n_exc":
+            (broken / "config.toml").write_text(
+                load_config(None, [*SMALL, "network.n_exc=30"]).to_toml()
+            )
+        elif damage == "no_checkpoint":
+            (broken / FILENAME).unlink()
+        elif damage == "bad_snapshot":
+            (broken / "snapshots").mkdir()
+            (broken / "snapshots" / "weights_000000000.npz").write_bytes(b"garbage")
+        elif damage == "truncated":
+            data = (run_dir / FILENAME).read_bytes()
+            (broken / FILENAME).write_bytes(data[: len(data) // 3])
         elif damage == "garbage":
-            (broken / "checkpoint.npz").write_bytes(b"not a checkpoint")
+            (broken / FILENAME).write_bytes(b"not a checkpoint")
         elif damage == "bad_json":
-            (broken / "checkpoint.npz").write_bytes(data)
             (broken / "metrics.json").write_text("{ not json")
     with pytest.raises(CheckpointError) as info:
         make_figures(broken, formats=("png",))
@@ -199,7 +314,17 @@ def test_figure_script(run_dir, tmp_path):
         assert image.size == (round(FIGSIZES["theta"][0] * DPI), round(FIGSIZES["theta"][1] * DPI))
 
 
-def test_metrics_feed_the_figures(run_dir):
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert len(metrics["running_accuracy"]) >= 1  # SMALL scores blocks of 40 examples
-    assert np.asarray(metrics["confusion_matrix"]).shape == (10, 10)
+def test_script_main_errors_are_one_line(run_dir, tmp_path, capsys):
+    assert (
+        script_main("theta", "Theta.", [str(run_dir), "--out", str(tmp_path), "--format", "svg"])
+        == 0
+    )
+    assert capsys.readouterr().out.split() == [str(tmp_path / "theta.svg")]
+    assert script_main("theta", "Theta.", [str(run_dir), "--format", "bmp"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "error: --format: 'bmp'" in err[0]
+    assert script_main("animation", None, [str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such results folder" in err[0]
+    with pytest.raises(ValueError, match="unknown figure"):
+        script_main("nope", None, [])

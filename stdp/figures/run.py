@@ -1,15 +1,17 @@
 """Every figure of a results folder, written to files (``stdp figures RUN_DIR``).
 
-`make_figures` reads a results folder (see `stdp.experiment`) and writes one
-file per figure and format, plus an animated GIF of the receptive fields
-forming during training, into ``RUN_DIR/figures`` (or ``out_dir``):
+`make_figures` reads a results folder once (`load_results`: ``config.toml``,
+the checkpoint through `stdp.checkpoint.Checkpoint`, ``metrics.json`` and the
+weight snapshots) and writes one file per figure and format, plus an animated
+GIF of the receptive fields forming during training, into ``RUN_DIR/figures``
+(or ``out_dir``):
 
 ========================  ==========================================================
 ``receptive_fields``      input weights of every neuron (as in the paper's Fig. 2)
 ``theta``                 adaptive thresholds
-``assignments``           neurons per class and class of each neuron
+``assignments``           neurons per class and class of each neuron (once labelled)
 ``confusion``             test-set confusion matrix (needs ``metrics.json``)
-``running_accuracy``      accuracy during training (paper Fig. 2C; needs ``metrics.json``)
+``running_accuracy``      accuracy during training (paper Fig. 2C)
 ``weight_histogram``      distribution of the input weights
 ``presentation``          one test example: rasters and a membrane potential
                           (re-simulated in Brian2's runtime mode, `stdp.recording`)
@@ -17,23 +19,23 @@ forming during training, into ``RUN_DIR/figures`` (or ``out_dir``):
 ``receptive_fields.gif``  the receptive fields at every snapshot (``snapshots/``)
 ========================  ==========================================================
 
-Figures are drawn on `matplotlib.figure.Figure` objects (no pyplot, no GUI),
-with the rc parameters of `STYLE` (the same as ``figures/style.mplstyle``),
-and every file is written atomically (a temporary name in the same folder,
-then `os.replace`). A figure whose data the folder does not have yet (no
-``metrics.json`` before the run ends, fewer than two snapshots) or whose data
-set cannot be loaded on this machine (the presentation) is skipped with a
-logged warning.
+Figures are drawn on `matplotlib.figure.Figure` objects (no pyplot, no GUI)
+with the plot functions of `stdp.figures.plots`, in the style `STYLE` (the
+package's ``paper.mplstyle``), and every file is written atomically. A figure
+whose data the folder does not have yet (no ``metrics.json`` before the run
+ends, fewer than two snapshots) or whose data set cannot be loaded on this
+machine (the presentation) is skipped with a logged warning. `script_main`
+is the command line of the scripts in the project's ``figures/`` folder.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
 import logging
-import os
-import tempfile
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -41,47 +43,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.style
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import plotting
-from .config import Config
-from .errors import CheckpointError, ConfigError, DataError
-from .fileio import atomic_write_bytes
+from ..checkpoint import Checkpoint
+from ..config import Config
+from ..errors import CheckpointError, DataError, StdpError
+from ..fileio import atomic_write_bytes
+from . import plots
 
 __all__ = [
     "STYLE",
+    "STYLE_FILE",
     "FORMATS",
     "FIGURES",
     "FIGSIZES",
     "Results",
     "load_results",
+    "parse_formats",
     "save_figure",
+    "stdp_window_figure",
     "write_animation",
     "make_figures",
+    "script_main",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: rc parameters of every figure (``figures/style.mplstyle`` holds the same values).
-STYLE: dict[str, Any] = {
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "savefig.bbox": "standard",
-    "figure.constrained_layout.use": True,
-    "font.size": 9.0,
-    "axes.titlesize": 10.0,
-    "axes.labelsize": 9.0,
-    "xtick.labelsize": 8.0,
-    "ytick.labelsize": 8.0,
-    "legend.fontsize": 8.0,
-    "legend.frameon": False,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "image.interpolation": "nearest",
-    "pdf.fonttype": 42,
-}
+#: The style of every figure, a package style: ``matplotlib.style.use(STYLE)``.
+STYLE = "stdp.figures.paper"
+#: The file behind `STYLE` (package data).
+STYLE_FILE = Path(__file__).with_name("paper.mplstyle")
 
 #: File formats `make_figures` can write (besides the GIF).
 FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
@@ -102,51 +95,65 @@ FIGSIZES: dict[str, tuple[float, float]] = {
 
 @dataclass
 class Results:
-    """What the figures need from a results folder (arrays, no paths to open later).
+    """What the figures need from a results folder, read once.
 
     Attributes
     ----------
     run_dir : Path
         The results folder.
     cfg : Config
-        Its configuration.
-    weights : ndarray, shape (n_input, n_exc)
-        Trained input weights.
-    theta : ndarray, shape (n_exc,)
-        Adaptive thresholds (volt).
-    image_shape : tuple of int
-        ``(height, width)`` of an input image.
-    assignments : ndarray or None
-        Class of each neuron (-1: unassigned); None before labelling.
+        Its configuration (``config.toml``).
+    checkpoint : Checkpoint
+        Its checkpoint: weights, theta, image shape, assignments (None before
+        labelling), running accuracy.
     metrics : dict or None
         ``metrics.json``; None before the run has finished.
     snapshots : list of (int, ndarray)
         ``(training examples seen, weights)`` of every snapshot, in order.
-    n_classes : int
-        Number of classes (10 for the built-in data sets).
     """
 
     run_dir: Path
     cfg: Config
-    weights: np.ndarray
-    theta: np.ndarray
-    image_shape: tuple[int, int]
-    assignments: np.ndarray | None = None
+    checkpoint: Checkpoint
     metrics: dict[str, Any] | None = None
     snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)
-    n_classes: int = 10
 
-
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {key: z[key] for key in z.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-        raise CheckpointError(f"{path}: cannot read ({_one_line(err)})") from None
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (from the confusion matrix; 10 without one)."""
+        return len((self.metrics or {}).get("confusion_matrix") or range(10))
 
 
 def _one_line(err: object) -> str:
     return " ".join(str(err).split())
+
+
+def _read_metrics(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path}: not valid JSON ({_one_line(err)})") from None
+    if not isinstance(metrics, dict):
+        raise CheckpointError(f"{path}: expected a JSON object")
+    return metrics
+
+
+def _read_snapshots(folder: Path, shape: tuple[int, ...]) -> list[tuple[int, np.ndarray]]:
+    snapshots = []
+    for path in sorted(folder.glob("weights_*.npz")):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                weights = np.asarray(z["weights"], dtype=float)
+                examples = int(z["examples"]) if "examples" in z.files else -1
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+            raise CheckpointError(f"{path}: cannot read ({_one_line(err)})") from None
+        if weights.shape != shape:
+            raise CheckpointError(f"{path}: expected weights of shape {shape}")
+        snapshots.append((examples, weights))
+    snapshots.sort(key=lambda item: item[0])
+    return snapshots
 
 
 def load_results(run_dir: str | Path) -> Results:
@@ -165,63 +172,18 @@ def load_results(run_dir: str | Path) -> Results:
     ------
     CheckpointError
         If the folder, its ``config.toml`` or ``checkpoint.npz`` is missing,
-        or any file in it is corrupt.
+        or any file in it is corrupt (a one-line message).
     """
-    from .experiment import load_checkpoint
+    from ..recording import load_run
 
+    cfg, checkpoint = load_run(run_dir)
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise CheckpointError(f"{run_dir}: no such results folder")
-    try:
-        cfg, ck = load_checkpoint(run_dir)
-    except ConfigError as err:
-        raise CheckpointError(f"{run_dir / 'config.toml'}: {_one_line(err)}") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
-        raise CheckpointError(f"{run_dir / 'checkpoint.npz'}: cannot read ({err})") from None
-    n_exc = cfg["network.n_exc"]
-    weights = np.asarray(ck["state"]["input_to_exc.w"], dtype=float).reshape(-1, n_exc)
-    theta = np.asarray(ck["state"]["exc.theta"], dtype=float)
-    meta_arrays = _read_npz(run_dir / "checkpoint.npz")
-    try:
-        meta = json.loads(str(meta_arrays["meta"]))
-        shape = tuple(int(s) for s in meta["image_shape"])
-    except (KeyError, ValueError, TypeError) as err:
-        raise CheckpointError(f"{run_dir / 'checkpoint.npz'}: bad meta data ({err})") from None
-    if len(shape) != 2 or shape[0] * shape[1] != weights.shape[0]:
-        raise CheckpointError(
-            f"{run_dir / 'checkpoint.npz'}: image shape {shape} does not match "
-            f"{weights.shape[0]} inputs"
-        )
-    metrics = None
-    metrics_path = run_dir / "metrics.json"
-    if metrics_path.exists():
-        try:
-            metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as err:
-            raise CheckpointError(f"{metrics_path}: not valid JSON ({_one_line(err)})") from None
-        if not isinstance(metrics, dict):
-            raise CheckpointError(f"{metrics_path}: expected a JSON object")
-    n_classes = 10
-    if metrics and "confusion_matrix" in metrics:
-        n_classes = len(metrics["confusion_matrix"])
-    snapshots = []
-    for path in sorted((run_dir / "snapshots").glob("weights_*.npz")):
-        arrays = _read_npz(path)
-        if "weights" not in arrays or arrays["weights"].shape != weights.shape:
-            raise CheckpointError(f"{path}: expected weights of shape {weights.shape}")
-        snapshots.append((int(arrays.get("examples", -1)), np.asarray(arrays["weights"], float)))
-    snapshots.sort(key=lambda item: item[0])
-    assignments = ck.get("assignments")
     return Results(
         run_dir=run_dir,
         cfg=cfg,
-        weights=weights,
-        theta=theta,
-        image_shape=(shape[0], shape[1]),
-        assignments=None if assignments is None else np.asarray(assignments, dtype=int),
-        metrics=metrics,
-        snapshots=snapshots,
-        n_classes=n_classes,
+        checkpoint=checkpoint,
+        metrics=_read_metrics(run_dir / "metrics.json"),
+        snapshots=_read_snapshots(run_dir / "snapshots", checkpoint.weights.shape),
     )
 
 
@@ -233,57 +195,52 @@ def _figure(name: str) -> Figure:
 def figure_receptive_fields(res: Results) -> Figure:
     """Input weights of every neuron as image tiles (as in the paper's Fig. 2)."""
     fig = _figure("receptive_fields")
-    ax = fig.add_subplot()
-    plotting.plot_receptive_fields(res.weights, res.image_shape, ax)
-    ax.set_title(f"receptive fields of {res.weights.shape[1]} neurons")
+    ax = plots.plot_receptive_fields(res.checkpoint, ax=fig.add_subplot())
+    ax.set_title(f"receptive fields of {res.checkpoint.n_exc} neurons")
     return fig
 
 
 def figure_theta(res: Results) -> Figure:
     """The adaptive thresholds after training."""
     fig = _figure("theta")
-    plotting.plot_theta(res.theta, fig.add_subplot())
+    plots.plot_theta(res.checkpoint, fig.add_subplot())
     return fig
 
 
 def figure_assignments(res: Results) -> Figure | None:
-    """Neurons per class and the class of every neuron."""
-    if res.assignments is None:
+    """Neurons per class and the class of every neuron (None before labelling)."""
+    if res.checkpoint.assignments is None:
         return None
     fig = _figure("assignments")
-    plotting.plot_assignments(res.assignments, res.n_classes, fig.subplots(1, 2))
+    plots.plot_assignments(res.checkpoint, res.n_classes, fig.subplots(1, 2))
     return fig
 
 
 def figure_confusion(res: Results) -> Figure | None:
-    """Confusion matrix of the test set."""
+    """Confusion matrix of the test set (None without ``metrics.json``)."""
     if not res.metrics or "confusion_matrix" not in res.metrics:
         return None
     fig = _figure("confusion")
-    ax = fig.add_subplot()
-    plotting.plot_confusion(np.asarray(res.metrics["confusion_matrix"]), ax)
+    ax = plots.plot_confusion(np.asarray(res.metrics["confusion_matrix"]), fig.add_subplot())
     ax.set_title(f"test set: accuracy {100 * res.metrics.get('accuracy', float('nan')):.1f} %")
     return fig
 
 
 def figure_running_accuracy(res: Results) -> Figure | None:
-    """Accuracy during training (paper Fig. 2C)."""
-    history = (res.metrics or {}).get("running_accuracy") or []
-    if not history:
+    """Accuracy during training (paper Fig. 2C), from the checkpoint; None before a block."""
+    history = np.asarray(res.checkpoint.train_accuracy, dtype=float).reshape(-1, 2)
+    if not history.size:
         return None
     fig = _figure("running_accuracy")
-    plotting.plot_running_accuracy(
-        [h["examples"] for h in history], [h["accuracy"] for h in history], fig.add_subplot()
-    )
+    plots.plot_running_accuracy(history[:, 0], history[:, 1], fig.add_subplot())
     return fig
 
 
 def figure_weight_histogram(res: Results) -> Figure:
     """Distribution of the input weights after training."""
     fig = _figure("weight_histogram")
-    plotting.plot_weight_histogram(
-        res.weights, fig.add_subplot(), w_max=float(res.cfg["stdp.w_max"])
-    )
+    w_max = float(res.cfg["stdp.w_max"])
+    plots.plot_weight_histogram(res.checkpoint, fig.add_subplot(), w_max=w_max)
     return fig
 
 
@@ -292,16 +249,16 @@ def figure_presentation(res: Results, example_index: int = 0) -> Figure | None:
 
     None (the figure is skipped) if the run's data set cannot be loaded here.
     """
-    from .recording import record_presentation
+    from ..recording import record_presentation
 
     try:
-        rec = record_presentation(res.run_dir, example_index=example_index)
+        rec = record_presentation(res.cfg, res.checkpoint, example_index=example_index)
     except DataError as err:
         logger.warning("no presentation figure: %s", _one_line(err))
         return None
     fig = _figure("presentation")
     axes = fig.subplots(3, 1, sharex=True, height_ratios=[2, 2, 1.5])
-    plotting.plot_presentation(
+    plots.plot_presentation(
         (rec["input_t"], rec["input_i"]),
         (rec["exc_t"], rec["exc_i"]),
         (rec["t"], rec["v"]),
@@ -309,8 +266,8 @@ def figure_presentation(res: Results, example_index: int = 0) -> Figure | None:
         axes,
         presentation=float(rec["presentation"]),
         neuron=int(rec["neuron"]),
-        n_input=res.weights.shape[0],
-        n_exc=res.weights.shape[1],
+        n_input=res.checkpoint.n_input,
+        n_exc=res.checkpoint.n_exc,
     )
     fig.suptitle(
         f"test example {int(rec['example_index'])} (class {int(rec['label'])}): "
@@ -338,7 +295,7 @@ def stdp_window_figure(cfg: Config) -> Figure:
     """
     from brian2 import ms
 
-    from .window import PRIMING_INTERVAL, closed_form_window, default_delta_t, stdp_window
+    from ..window import PRIMING_INTERVAL, closed_form_window, default_delta_t, stdp_window
 
     delta_t = default_delta_t()
     simulated = stdp_window(cfg, delta_t)
@@ -346,9 +303,9 @@ def stdp_window_figure(cfg: Config) -> Figure:
     closed = closed_form_window(cfg, delta_t, discrete=not exact)
     fig = _figure("stdp_window")
     full, zoom = fig.subplots(1, 2)
-    plotting.plot_stdp_window(delta_t * 1e3, simulated, closed, full, title="learning window")
+    plots.plot_stdp_window(delta_t * 1e3, simulated, closed, full, title="learning window")
     nu_pre = float(cfg["stdp.nu_pre"])
-    plotting.plot_stdp_window(
+    plots.plot_stdp_window(
         delta_t * 1e3, simulated, closed, zoom, title="zoom on the depression (y range ±2 nu_pre)"
     )
     zoom.set_ylim(-2 * nu_pre, 2 * nu_pre)
@@ -374,6 +331,24 @@ FIGURES: dict[str, Callable[[Results], Figure | None]] = {
     "presentation": figure_presentation,
     "stdp_window": figure_stdp_window,
 }
+
+
+def parse_formats(formats: str | Iterable[str]) -> list[str]:
+    """Check file formats: ``"png,pdf"`` or ``["png", "pdf"]`` -> ``["png", "pdf"]``.
+
+    Raises
+    ------
+    ValueError
+        If a format is not one of `FORMATS` (or none is given).
+    """
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    chosen = [fmt.strip().lower() for fmt in items if fmt.strip()]
+    bad = [fmt for fmt in chosen if fmt not in FORMATS]
+    if bad or not chosen:
+        raise ValueError(
+            f"formats: {', '.join(bad) or 'none given'}; use some of {', '.join(FORMATS)}"
+        )
+    return chosen
 
 
 def save_figure(
@@ -411,7 +386,7 @@ def write_animation(
     fps: float = 2.0,
     dpi: float = 80.0,
 ) -> Path | None:
-    """Write an animated GIF of the receptive fields at every snapshot.
+    """Write an animated GIF of the receptive fields at every snapshot (atomically).
 
     Parameters
     ----------
@@ -420,11 +395,11 @@ def write_animation(
     image_shape : tuple of int
         ``(height, width)`` of an input image.
     path : str or Path
-        The GIF to write (atomically).
+        The GIF to write.
     fps : float, default 2.0
         Frames per second.
     dpi : float, default 80.0
-        Resolution of the frames.
+        Resolution of the frames (pixels per inch of `FIGSIZES` ``["animation"]``).
 
     Returns
     -------
@@ -432,9 +407,9 @@ def write_animation(
         The file written, or None (with a logged warning) if there are fewer
         than two snapshots.
     """
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
 
-    path = Path(path)
     if len(snapshots) < 2:
         logger.warning(
             "no animation: %d snapshot(s) in the results folder, need 2 or more "
@@ -443,32 +418,27 @@ def write_animation(
         )
         return None
     vmax = max(float(np.max(w)) for _, w in snapshots) or 1.0
-    fig = _figure("animation")
-    ax = fig.add_subplot()
-    plotting.plot_receptive_fields(snapshots[0][1], image_shape, ax, vmax=vmax)
-    image = ax.images[0]
-
-    def update(k: int):
-        examples, weights = snapshots[k]
-        grid = plotting.receptive_field_grid(weights, image_shape)
-        image.set_data(np.ma.masked_invalid(grid))
+    fig = Figure(figsize=FIGSIZES["animation"], dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    ax = plots.plot_receptive_fields(snapshots[0][1], image_shape, fig.add_subplot(), vmax=vmax)
+    frames = []
+    for examples, weights in snapshots:
+        ax.images[0].set_data(
+            np.ma.masked_invalid(plots.receptive_field_grid(weights, image_shape))
+        )
         ax.set_title(f"receptive fields after {examples} training examples")
-        return (image,)
-
-    update(0)
-    animation = FuncAnimation(fig, update, frames=len(snapshots), blit=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.gif", dir=path.parent)
-    os.close(fd)
-    try:
-        animation.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
+        canvas.draw()
+        frames.append(Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB"))
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=round(1000 / fps),
+        loop=0,
+    )
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def make_figures(
@@ -480,7 +450,7 @@ def make_figures(
     animation: bool = True,
     style: str | Path | dict[str, Any] | None = STYLE,
 ) -> list[Path]:
-    """Write every figure of a results folder.
+    """Write every figure of a results folder (reading it once).
 
     Parameters
     ----------
@@ -494,9 +464,9 @@ def make_figures(
         Only these figures of `FIGURES` (default: all of them).
     animation : bool, default True
         Also write ``receptive_fields.gif`` from ``snapshots/``.
-    style : dict, str, Path or None, default `STYLE`
-        Matplotlib style (rc dict or ``.mplstyle`` file) used via
-        `matplotlib.style.context`; None uses the current rc parameters.
+    style : str, Path, dict or None, default `STYLE`
+        Matplotlib style (a style name, ``.mplstyle`` file or rc dict) used
+        via `matplotlib.style.context`; None uses the current rc parameters.
 
     Returns
     -------
@@ -510,10 +480,7 @@ def make_figures(
     ValueError
         For an unknown format or figure name.
     """
-    formats = [fmt.strip().lower() for fmt in formats if fmt.strip()]
-    bad = [fmt for fmt in formats if fmt not in FORMATS]
-    if bad:
-        raise ValueError(f"formats: {', '.join(bad)} not one of {', '.join(FORMATS)}")
+    formats = parse_formats(formats)
     names = list(FIGURES) if names is None else list(names)
     unknown = [name for name in names if name not in FIGURES]
     if unknown:
@@ -532,7 +499,96 @@ def make_figures(
                 continue
             written += save_figure(fig, out / name, formats)
         if animation:
-            gif = write_animation(res.snapshots, res.image_shape, out / "receptive_fields.gif")
+            shape = res.checkpoint.image_shape
+            gif = write_animation(res.snapshots, shape, out / "receptive_fields.gif")
             if gif is not None:
                 written.append(gif)
     return written
+
+
+def script_main(name: str, doc: str | None = None, argv: Sequence[str] | None = None) -> int:
+    """The command line of a figure script: ``RUN_DIR [--out DIR] [--format png,pdf]``.
+
+    Writes one figure of a results folder in `STYLE` and prints the files
+    written; bad input ends with a one-line error and exit status 2, as on
+    the ``stdp`` command line. ``stdp_window`` also takes a TOML config
+    instead of a results folder, and ``--set key=value`` overrides.
+
+    Parameters
+    ----------
+    name : str
+        A key of `FIGURES`, or ``"animation"`` for the receptive-field GIF.
+    doc : str, optional
+        The script's docstring (the ``--help`` text).
+    argv : sequence of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0, or 2 for bad input.
+    """
+    if name not in FIGURES and name != "animation":
+        raise ValueError(f"name: unknown figure {name!r}")
+    summary, _, details = (
+        (doc or f"Write the {name} figure of a results folder.").strip().partition("\n")
+    )
+    parser = argparse.ArgumentParser(
+        description=summary,
+        epilog=details.strip() or None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    window = name == "stdp_window"
+    parser.add_argument(
+        "run_dir",
+        metavar="RUN_DIR" + (" | CONFIG" if window else ""),
+        help="results folder written by 'stdp run'" + (", or a TOML config" if window else ""),
+    )
+    parser.add_argument("--out", default=None, help="output folder (default: RUN_DIR/figures)")
+    parser.add_argument(
+        "--format",
+        default="png,pdf",
+        help=f"comma-separated formats, some of {','.join(FORMATS)} (default: png,pdf)",
+    )
+    if window:
+        parser.add_argument("--set", dest="overrides", action="append", default=[])
+    args = parser.parse_args(argv)
+    try:
+        try:
+            formats = parse_formats(args.format)
+        except ValueError:
+            raise StdpError(
+                f"--format: {args.format!r}: use some of {', '.join(FORMATS)}"
+            ) from None
+        if window:
+            paths = _window_script(Path(args.run_dir), args.overrides, args.out, formats)
+        else:
+            paths = make_figures(
+                args.run_dir,
+                args.out,
+                formats,
+                names=[] if name == "animation" else [name],
+                animation=name == "animation",
+            )
+    except StdpError as err:
+        print(f"{parser.prog}: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
+def _window_script(
+    source: Path, overrides: list[str], out: str | None, formats: list[str]
+) -> list[Path]:
+    """The STDP window of a results folder's or a config file's configuration."""
+    from ..config import load_config
+
+    if source.is_dir():
+        cfg = load_config(source / "config.toml", overrides)
+        out_dir = Path(out) if out else source / "figures"
+    else:
+        cfg = load_config(source, overrides)
+        out_dir = Path(out) if out else Path("figures") / "out"
+    with matplotlib.style.context(STYLE):
+        return save_figure(stdp_window_figure(cfg), out_dir / "stdp_window", formats)

@@ -1,10 +1,14 @@
-"""Plot functions for the results of a run: they take arrays, draw, and return the axes.
+"""Plot functions: they take a fitted network or arrays, draw into axes, and return the axes.
 
-Every function takes the data as arrays (never a path) and an optional
-matplotlib ``ax`` (or an array of axes); without one it draws into a new
-figure made with ``matplotlib.pyplot.subplots``. Nothing is saved or shown
-here: `stdp.figures` turns these into files, and the scripts in ``figures/``
-call that.
+Every function draws into the matplotlib ``ax`` it is given (or an array of
+axes) or, without one, into a new figure made with `matplotlib.pyplot.subplots`,
+and returns the axes. Nothing is saved or shown here: `stdp.figures.run` writes
+the figures of a results folder, and the scripts in ``figures/`` call that.
+
+The data come as plain arrays or as an object that holds them, by duck typing:
+a fitted `stdp.Network` (``weights_``, ``theta_``, ``image_shape_``, ``config_``),
+a `stdp.checkpoint.Checkpoint` (``weights``, ``theta``, ``image_shape``,
+``assignments``), or anything else with those attributes.
 
 ======================  ===========================================================
 `plot_receptive_fields` input weights of every neuron as an image tile (paper Fig. 2)
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -31,6 +36,7 @@ from matplotlib.colors import Colormap
 from matplotlib.ticker import MaxNLocator
 
 __all__ = [
+    "fitted",
     "receptive_field_grid",
     "plot_receptive_fields",
     "plot_theta",
@@ -41,6 +47,45 @@ __all__ = [
     "plot_presentation",
     "plot_stdp_window",
 ]
+
+
+def fitted(source: Any, name: str) -> Any:
+    """The attribute ``name`` of a fitted network, a checkpoint, or ``source`` itself.
+
+    Looks for ``source.<name>_`` (a fitted scikit-learn style estimator such
+    as `stdp.Network`), then ``source.<name>`` (a `stdp.checkpoint.Checkpoint`);
+    anything without either is taken to be the data (e.g. an array).
+
+    Parameters
+    ----------
+    source : object
+        A fitted network, a checkpoint, or the data themselves.
+    name : str
+        ``"weights"``, ``"theta"``, ``"image_shape"``, ``"assignments"``, ...
+
+    Returns
+    -------
+    object
+        The value found, or ``source``.
+    """
+    for attribute in (f"{name}_", name):
+        if hasattr(source, attribute):
+            return getattr(source, attribute)
+    return source
+
+
+def _weights_and_shape(
+    source: Any, image_shape: tuple[int, int] | None
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Weights (n_input, n_neurons) and the image shape of a network, checkpoint or array."""
+    weights = np.asarray(fitted(source, "weights"), dtype=float)
+    if image_shape is None:
+        shape = fitted(source, "image_shape")
+        if shape is source:
+            raise ValueError("image_shape: required when the weights are given as an array")
+        image_shape = shape
+    height, width = (int(s) for s in image_shape)
+    return weights, (height, width)
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -57,8 +102,8 @@ def _image_axes(ax: Axes) -> None:
 
 
 def receptive_field_grid(
-    weights: np.ndarray,
-    image_shape: tuple[int, int],
+    network_or_weights: Any,
+    image_shape: tuple[int, int] | None = None,
     n_cols: int | None = None,
     gap: int = 1,
 ) -> np.ndarray:
@@ -66,11 +111,14 @@ def receptive_field_grid(
 
     Parameters
     ----------
-    weights : ndarray, shape (n_input, n_neurons)
-        Input weights; column ``j`` is neuron ``j``'s receptive field, with
+    network_or_weights : Network, Checkpoint or ndarray of shape (n_input, n_neurons)
+        A fitted `stdp.Network` (``weights_``, ``image_shape_``), a
+        `stdp.checkpoint.Checkpoint` (``weights``, ``image_shape``), or the
+        input weights; column ``j`` is neuron ``j``'s receptive field, with
         ``n_input = height * width`` in row-major pixel order.
-    image_shape : tuple of int
-        ``(height, width)`` of one input image.
+    image_shape : tuple of int, optional
+        ``(height, width)`` of one input image, e.g. ``(28, 28)`` or ``(8, 8)``;
+        required with an array, default the network's or checkpoint's.
     n_cols : int, optional
         Tiles per row; default ``ceil(sqrt(n_neurons))``.
     gap : int, default 1
@@ -85,10 +133,10 @@ def receptive_field_grid(
     Raises
     ------
     ValueError
-        If ``weights`` is not 2-D or its first axis is not ``height * width``.
+        If the weights are not 2-D or their first axis is not ``height * width``,
+        or an array comes without ``image_shape``.
     """
-    weights = np.asarray(weights, dtype=float)
-    height, width = (int(s) for s in image_shape)
+    weights, (height, width) = _weights_and_shape(network_or_weights, image_shape)
     if weights.ndim != 2 or weights.shape[0] != height * width:
         raise ValueError(
             f"weights: expected shape ({height * width}, n_neurons) for images of "
@@ -106,8 +154,8 @@ def receptive_field_grid(
 
 
 def plot_receptive_fields(
-    weights: np.ndarray,
-    image_shape: tuple[int, int],
+    network_or_weights: Any,
+    image_shape: tuple[int, int] | None = None,
     ax: Axes | None = None,
     *,
     n_cols: int | None = None,
@@ -125,10 +173,8 @@ def plot_receptive_fields(
 
     Parameters
     ----------
-    weights : ndarray, shape (n_input, n_neurons)
-        Input weights (``checkpoint.npz``'s ``weights``).
-    image_shape : tuple of int
-        ``(height, width)`` of an input image, e.g. ``(28, 28)`` or ``(8, 8)``.
+    network_or_weights, image_shape
+        The weights and the image shape, as in `receptive_field_grid`.
     ax : Axes, optional
         Where to draw; default a new figure.
     n_cols : int, optional
@@ -153,7 +199,7 @@ def plot_receptive_fields(
         `receptive_field_grid`.
     """
     ax = _axes(ax)
-    grid = receptive_field_grid(weights, image_shape, n_cols=n_cols, gap=gap)
+    grid = receptive_field_grid(network_or_weights, image_shape, n_cols=n_cols, gap=gap)
     cmap = matplotlib.colormaps.get_cmap(cmap).with_extremes(bad="white")
     if vmax is None:
         finite = grid[np.isfinite(grid)]
@@ -170,7 +216,7 @@ def plot_receptive_fields(
 
 
 def plot_theta(
-    theta: np.ndarray,
+    network_or_theta: Any,
     ax: Axes | None = None,
     *,
     sort: bool = True,
@@ -181,8 +227,9 @@ def plot_theta(
 
     Parameters
     ----------
-    theta : ndarray, shape (n_neurons,)
-        Thresholds in volt (SI units, as stored in a checkpoint).
+    network_or_theta : Network, Checkpoint or ndarray of shape (n_neurons,)
+        A fitted `stdp.Network` (``theta_``), a `stdp.checkpoint.Checkpoint`
+        (``theta``), or the thresholds in volt (SI units).
     ax : Axes, optional
         Where to draw; default a new figure.
     sort : bool, default True
@@ -199,7 +246,7 @@ def plot_theta(
     if unit != "mV":
         raise ValueError(f"unit: only 'mV' is supported, got {unit!r}")
     ax = _axes(ax)
-    values = np.asarray(theta, dtype=float) * 1e3
+    values = np.asarray(fitted(network_or_theta, "theta"), dtype=float) * 1e3
     order = np.argsort(values, kind="stable") if sort else np.arange(values.size)
     ax.bar(np.arange(values.size), values[order], width=1.0, color="C0")
     ax.set_xlabel("neuron (sorted by theta)" if sort else "neuron")
@@ -211,8 +258,8 @@ def plot_theta(
 
 
 def plot_assignments(
-    assignments: np.ndarray,
-    n_classes: int,
+    network_or_assignments: Any,
+    n_classes: int = 10,
     ax: Axes | Sequence[Axes] | None = None,
     *,
     class_names: Sequence[str] | None = None,
@@ -222,10 +269,12 @@ def plot_assignments(
 
     Parameters
     ----------
-    assignments : ndarray of int, shape (n_neurons,)
-        Class of each neuron; ``-1`` marks an unassigned neuron (no spikes in
-        the labelling pass).
-    n_classes : int
+    network_or_assignments : Network, Checkpoint or ndarray of int, shape (n_neurons,)
+        An object with ``assignments_`` or ``assignments`` (a labelled
+        network or `stdp.checkpoint.Checkpoint`), or the class of each
+        neuron; ``-1`` marks an unassigned neuron (no spikes in the labelling
+        pass).
+    n_classes : int, default 10
         Number of classes.
     ax : Axes or sequence of two Axes, optional
         One Axes: the bar chart only. Two: the bar chart and the grid of
@@ -242,7 +291,16 @@ def plot_assignments(
         What was passed (or the two new axes). The bar chart has one bar per
         class and, if any neuron is unassigned, a grey bar labelled
         "unassigned"; in the grid unassigned neurons are grey and marked "-".
+
+    Raises
+    ------
+    ValueError
+        If a class lies outside ``-1 .. n_classes-1``, or the network or
+        checkpoint has no assignments (not labelled yet).
     """
+    assignments = fitted(network_or_assignments, "assignments")
+    if assignments is None:
+        raise ValueError("assignments: none yet (the neurons have not been labelled)")
     assignments = np.asarray(assignments, dtype=int)
     if assignments.size and (assignments.min() < -1 or assignments.max() >= n_classes):
         raise ValueError(f"assignments: values must lie in -1..{n_classes - 1}")
@@ -400,7 +458,7 @@ def plot_running_accuracy(
 
 
 def plot_weight_histogram(
-    weights: np.ndarray,
+    network_or_weights: Any,
     ax: Axes | None = None,
     *,
     bins: int = 50,
@@ -412,14 +470,16 @@ def plot_weight_histogram(
 
     Parameters
     ----------
-    weights : ndarray
-        Weights of any shape (flattened).
+    network_or_weights : Network, Checkpoint or ndarray
+        A fitted `stdp.Network` (``weights_``), a `stdp.checkpoint.Checkpoint`
+        (``weights``), or weights of any shape (flattened).
     ax : Axes, optional
         Where to draw; default a new figure.
     bins : int, default 50
         Number of bins between 0 and ``w_max``.
     w_max : float, optional
-        Upper edge of the histogram; default the largest weight (at least 1e-9).
+        Upper edge of the histogram; default the network's ``stdp.w_max``
+        (a fitted network's ``config_``), else the largest weight (at least 1e-9).
     log : bool, default True
         Logarithmic count axis (most weights are near 0 after training).
     title : str or None, default "input weights"
@@ -430,7 +490,9 @@ def plot_weight_histogram(
     Axes
     """
     ax = _axes(ax)
-    w = np.asarray(weights, dtype=float).ravel()
+    w = np.asarray(fitted(network_or_weights, "weights"), dtype=float).ravel()
+    if w_max is None and hasattr(network_or_weights, "config_"):
+        w_max = float(network_or_weights.config_["stdp.w_max"])
     top = w_max if w_max is not None else max(float(w.max(initial=0.0)), 1e-9)
     ax.hist(w, bins=bins, range=(0.0, top), color="C0", log=log)
     ax.set_xlabel("weight (in units of the leak conductance)")
