@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import importlib.util
 import math
 import numbers
@@ -391,6 +392,8 @@ class Config:
     >>> cfg = Config.from_dict({"network.n_exc": 100})
     >>> cfg["network.n_exc"], cfg.section("network")["n_exc"]
     (100, 100)
+    >>> cfg
+    Config({'network.n_exc': 100})
     >>> load_config(cfg.to_dict()) == cfg
     True
     >>> cfg.replace(network__n_exc=200)["network.n_exc"]
@@ -453,11 +456,8 @@ class Config:
     __hash__ = None  # type: ignore[assignment]  # mutable-looking container: compare, not hash
 
     def __repr__(self) -> str:
-        changed = {
-            key: value
-            for key, value in self.to_flat_dict().items()
-            if key in FLAT_SCHEMA and value != FLAT_SCHEMA[key].default
-        }
+        defaults = _default_flat()
+        changed = {k: v for k, v in self.to_flat_dict().items() if v != defaults.get(k)}
         where = f", source={self.source!r}" if self.source else ""
         return f"Config({changed!r}{where})"
 
@@ -507,6 +507,12 @@ class Config:
     def flat(self) -> dict[str, Any]:
         """A copy of the flat ``{dotted key: value}`` mapping (quantities as Brian2 quantities)."""
         return dict(self._values)
+
+
+@functools.cache
+def _default_flat() -> dict[str, Any]:
+    """The defaults as `Config.to_flat_dict` writes them (for a short repr)."""
+    return load_config().to_flat_dict()
 
 
 def _resolve(

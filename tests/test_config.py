@@ -242,7 +242,7 @@ def test_config_deep_copies_and_pickles_equal():
     for other in (copy.deepcopy(cfg), pickle.loads(pickle.dumps(cfg))):
         assert other == cfg and other is not cfg
         assert other["exc.tau_m"] == 50 * ms
-    assert "network.n_exc" in repr(cfg)
+    assert repr(cfg) == "Config({'network.n_exc': 30, 'exc.tau_m': '50.0 ms'})"
 
 
 def test_sklearn_clone_keeps_the_configuration():
