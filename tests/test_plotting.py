@@ -253,3 +253,16 @@ def test_fitted_prefers_the_fitted_attribute():
     assert figures.fitted(net, "weights") is net.weights_
     array = np.zeros(3)
     assert figures.fitted(array, "theta") is array
+
+
+def test_an_unfitted_network_is_not_taken_for_data():
+    class NotFitted(AttributeError):
+        pass
+
+    class UnfittedNetwork:
+        @property
+        def theta_(self):
+            raise NotFitted("This Network instance is not fitted yet")
+
+    with pytest.raises(NotFitted, match="not fitted"):
+        figures.plot_theta(UnfittedNetwork(), _ax())

@@ -54,7 +54,10 @@ def fitted(source: Any, name: str) -> Any:
 
     Looks for ``source.<name>_`` (a fitted scikit-learn style estimator such
     as `stdp.Network`), then ``source.<name>`` (a `stdp.checkpoint.Checkpoint`);
-    anything without either is taken to be the data (e.g. an array).
+    anything without either is taken to be the data (e.g. an array). An
+    attribute its class defines (a property) is read even when reading it
+    fails, so an unfitted network raises its own error (scikit-learn's
+    ``NotFittedError``) instead of being taken for data.
 
     Parameters
     ----------
@@ -69,7 +72,7 @@ def fitted(source: Any, name: str) -> Any:
         The value found, or ``source``.
     """
     for attribute in (f"{name}_", name):
-        if hasattr(source, attribute):
+        if hasattr(type(source), attribute) or hasattr(source, attribute):
             return getattr(source, attribute)
     return source
 
