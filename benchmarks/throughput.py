@@ -45,7 +45,7 @@ def measure(cfg_overrides, device, n_examples, n_warmup, images, n_input):
     from stdp.config import load_config
     from stdp.engine import make_engine
     from stdp.network import initial_state
-    from stdp.training import PassPosition, run_pass
+    from stdp.passes import PassPosition, run_pass
 
     cfg = load_config(None, cfg_overrides + [f"device={device}"])
     start = time.perf_counter()
@@ -142,7 +142,8 @@ def _one(spec: dict) -> None:
     from stdp.encoding import encode_images
 
     prefs.logging.file_log = False
-    images = encode_images(load_dataset(spec["dataset"]).train_images)
+    pixels = load_dataset(spec["dataset"]).train_images
+    images = encode_images(pixels)  # intensities, for the naive loop
     if spec["device"] == "naive":
         from naive_loop import measure_naive
 
@@ -156,7 +157,7 @@ def _one(spec: dict) -> None:
             spec["device"],
             spec["examples"],
             spec["warmup"],
-            images,
+            pixels.reshape(pixels.shape[0], -1),  # run_pass takes pixel values
             images.shape[1],
         )
     print(json.dumps(result))

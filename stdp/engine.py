@@ -21,7 +21,6 @@ the same chunk always sees the same numbers.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import filecmp
 import hashlib
 import json
@@ -36,6 +35,7 @@ from pathlib import Path
 import brian2
 import numpy as np
 from brian2 import prefs, second
+from filelock import FileLock, ReadWriteLock, Timeout
 
 from .cache import cache_dir
 from .config import Config
@@ -43,7 +43,16 @@ from .errors import ConfigError, SimulationError
 from .fileio import atomic_write_text
 from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
 
-__all__ = ["ChunkResult", "Engine", "chunk_seed", "make_engine", "default_build_root"]
+__all__ = [
+    "ChunkResult",
+    "Engine",
+    "chunk_seed",
+    "make_engine",
+    "shared_engine",
+    "current_engine",
+    "release_engine",
+    "default_build_root",
+]
 
 # Variables that make up a chunk's state, in "group.variable" form.
 STATE_KEYS = tuple(f"{g}.{v}" for g, vs in STATE_VARIABLES.items() for v in vs)
@@ -133,6 +142,7 @@ class Engine:
         self.present_steps = int(round(float(cfg["protocol.presentation"] / self.dt)))
         self.duration = self.chunk_cycles * self.cycle
         self.setup_seconds = 0.0
+        self.closed = False
         self._delay: np.ndarray | None = None  # the delays of the running chunk (constant)
 
     @property
@@ -146,6 +156,7 @@ class Engine:
 
     def close(self) -> None:
         """Release the device (needed before another standalone engine is made)."""
+        self.closed = True
 
     # -- shared ------------------------------------------------------------------
     def run_chunk(
@@ -325,7 +336,7 @@ class StandaloneEngine(Engine):
         seed_var = device.get_array_name(self._built.controller.variables["rng_seed"])
         device.insert_code("main", self._seed_statement(f"brian::{seed_var}[0]"))
         self._built.net.run(self.duration, namespace={})
-        with _locked(self.build_dir / ".build.lock"):
+        with FileLock(self.build_dir / ".build.lock"):
             self._build(device)
         self._results = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         self.setup_seconds = time.perf_counter() - start
@@ -405,27 +416,28 @@ class StandaloneEngine(Engine):
         # Each run holds a shared lock from writing its files until its binary
         # has read them; files are only deleted under the exclusive lock, i.e.
         # when no other run of this build is in progress (else the next one does).
-        with open(self.build_dir / ".run_args.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_SH)
-            try:
+        lock = ReadWriteLock(self.build_dir / ".run_args.lock", is_singleton=False)
+        try:
+            with lock.read_lock():
                 device.run(
                     directory=str(self.build_dir),
                     results_directory=self._results,
                     with_output=False,
                     run_args=run_args,
                 )
-            except RuntimeError as err:  # the binary failed or was killed
-                raise SimulationError(
-                    f"the compiled simulation stopped ({err}); the last checkpoint is kept: "
-                    "continue with 'stdp resume RUN_DIR'"
-                ) from None
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-                _remove_run_args(self.build_dir, lock)
+        except RuntimeError as err:  # the binary failed or was killed
+            raise SimulationError(
+                f"the compiled simulation stopped ({err}); the last checkpoint is kept: "
+                "continue with 'stdp resume RUN_DIR'"
+            ) from None
+        finally:
+            _remove_run_args(self.build_dir, lock)
+            lock.close()
         _check_binary_output(Path(device.results_dir) / "stdout.txt")
         return self._collect(float(device._last_run_time))
 
     def close(self) -> None:
+        super().close()
         shutil.rmtree(self.build_dir / self._results, ignore_errors=True)
         brian2.get_device().__dict__.pop("write_static_arrays", None)
         brian2.device.reinit()
@@ -536,18 +548,15 @@ def _check_binary_output(path: Path) -> None:
         )
 
 
-def _remove_run_args(build_dir: Path, lock) -> None:
+def _remove_run_args(build_dir: Path, lock: ReadWriteLock) -> None:
     """Delete the run-argument files of finished runs, if no run of this build is going on."""
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        with lock.write_lock(blocking=False):
+            for path in (build_dir / "static_arrays").glob("init_*"):  # files and their .lock
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+    except Timeout:
         return  # another process is running this build; a later run cleans up
-    try:
-        for path in (build_dir / "static_arrays").glob("init_*"):  # files and their .lock
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-    finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def build_key(cfg: Config, n_input: int) -> str:
@@ -564,19 +573,13 @@ def build_key(cfg: Config, n_input: int) -> str:
     return f"n{cfg['network.n_exc']}_in{n_input}_{digest}"
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def make_engine(cfg: Config, n_input: int, device: str | None = None) -> Engine:
-    """Create the engine for ``cfg["device"]`` (or ``device``)."""
+    """Create the engine for ``cfg["device"]`` (or ``device``).
+
+    Brian2's device is one per process, so making an engine closes the
+    process's shared engine (`shared_engine`), if there is one.
+    """
+    release_engine()
     device = device or cfg["device"]
     if device == "cpp_standalone":
         return StandaloneEngine(cfg, n_input)
@@ -585,3 +588,37 @@ def make_engine(cfg: Config, n_input: int, device: str | None = None) -> Engine:
     if device == "cuda_standalone":
         return CudaStandaloneEngine(cfg, n_input)
     raise ValueError(f"device: expected cpp_standalone, cuda_standalone or runtime, got {device!r}")
+
+
+_SHARED: dict[str, Engine | None] = {"engine": None}
+
+
+def shared_engine(cfg: Config, n_input: int) -> Engine:
+    """The process's engine for ``cfg`` and ``n_input``, made (or loaded from the cache) on demand.
+
+    Brian2's device is process-wide, so one compiled network is loaded at a
+    time: asking for another closes the current one, and asking for the first
+    again loads its cached build anew (about 2 s). This is what lets several
+    `stdp.Network` objects live in one process.
+    """
+    current = current_engine(cfg, n_input)
+    if current is not None:
+        return current
+    engine = make_engine(cfg, n_input)  # closes the current one
+    _SHARED["engine"] = engine
+    return engine
+
+
+def current_engine(cfg: Config, n_input: int) -> Engine | None:
+    """The shared engine if it is loaded and is the one for ``cfg`` and ``n_input``, else None."""
+    current = _SHARED["engine"]
+    if current is None or current.closed or current.n_input != n_input or current.cfg != cfg:
+        return None
+    return current
+
+
+def release_engine() -> None:
+    """Close the process's shared engine, if there is one (`shared_engine`)."""
+    current, _SHARED["engine"] = _SHARED["engine"], None
+    if current is not None and not current.closed:
+        current.close()

@@ -1,15 +1,16 @@
 """A complete experiment in a results folder: train, label, test; resume; evaluate again.
 
-Data flow: dataset -> encoding (pixel/255 intensities) -> network -> training
-pass (learning on) -> labelling pass and test pass (network frozen) ->
-labelling (`stdp.labelling`) -> evaluation (`stdp.evaluation`).
+Data flow: dataset (uint8 pixels) -> `stdp.Network` (training pass, learning
+on; labelling and test passes, frozen: `stdp.passes`) -> spike counts ->
+`stdp.NeuronLabeller` (the vote and proportion weighting) and a linear readout
+(scikit-learn's logistic regression) -> metrics.
 
 A results folder holds:
 
 =====================  ==================================================
 ``config.toml``        the fully resolved configuration
-``checkpoint.npz``     weights (n_input x n_exc), theta, the whole network
-                       state, pass positions, assignments (no pickle)
+``checkpoint.npz``     the network state and where each pass stands
+                       (`stdp.checkpoint.Checkpoint`; no pickle)
 ``label_counts.npz``   spike counts of the labelling pass, with labels
 ``test_counts.npz``    spike counts of the test pass, with labels
 ``metrics.json``       accuracy, throughput, counters, seed, versions
@@ -20,38 +21,36 @@ A results folder holds:
 Every file is written atomically. The checkpoint is written at chunk
 boundaries every ``train.checkpoint_every`` examples (and at the end of each
 pass), so a run that is killed loses at most the work since the last
-checkpoint, and `resume` continues it with exactly the result the run would
-have had without the interruption.
+checkpoint, and `Experiment.run` on the reopened folder continues it with
+exactly the result the run would have had without the interruption.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import platform
 import shutil
 import sys
-import time
-import zipfile
+import warnings
 from copy import copy
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 
-from . import __version__
-from .config import Config, eval_config, load_config, ms
+from .checkpoint import FILENAME, PHASES, Checkpoint
+from .config import Config, load_config
 from .datasets import Dataset, load_dataset
-from .encoding import encode_images
-from .engine import STATE_KEYS, Engine, make_engine
+from .engine import release_engine
 from .errors import CheckpointError, ConfigError
+from .estimator import Network, versions
 from .evaluation import evaluate_with_labeller, mean_and_sd
 from .fileio import atomic_save_npz, atomic_write_json, atomic_write_text
 from .labelling import NeuronLabeller, all_activity, assign_labels
-from .network import initial_state, validate_model
-from .shards import run_shards, shard_bounds, shutdown_workers
-from .training import STREAMS, PassPosition, PassStats, run_pass
+from .network import validate_model
+from .passes import FrozenPass, PassPosition
+from .pool import shutdown as shutdown_workers
+from .progress import Progress
 
 __all__ = [
     "Experiment",
@@ -62,29 +61,13 @@ __all__ = [
     "load_checkpoint",
 ]
 
-PHASES = ("train", "label", "test", "done")
 #: Engine settings that `evaluate_run` may change (they do not touch the trained network).
 EVALUATE_KEYS = ("protocol.eval_presentation", "engine.eval_shard_size", "engine.workers")
-CHECKPOINT = "checkpoint.npz"
+CHECKPOINT = FILENAME
 #: Settings that `extend_run` may change besides ``train.n_examples`` (none touches the model).
 EXTEND_PREFIXES = ("train.", "label.", "test.", "engine.")
 #: Results of a finished pass that `extend_run` keeps aside when it continues in place.
 _RESULT_FILES = ("config.toml", "metrics.json", "label_counts.npz", "test_counts.npz")
-
-
-def versions() -> dict[str, str]:
-    """Versions of everything that can change a result."""
-    import brian2
-    import sklearn
-
-    return {
-        "stdp": __version__,
-        "brian2": brian2.__version__,
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 def _n(value: int | str, available: int, key: str) -> int:
@@ -95,68 +78,10 @@ def _n(value: int | str, available: int, key: str) -> int:
     return int(value)
 
 
-class Progress:
-    """One line of progress: examples/s, spikes per example, retries, ETA and running accuracy."""
-
-    def __init__(
-        self,
-        stream: TextIO | None,
-        label: str,
-        total: int,
-        log=None,
-        since: PassStats | None = None,
-    ):
-        self.stream = stream
-        self.label = label
-        self.total = total
-        self.log = log
-        # A resumed or extended pass: rate and ETA from this process's work only.
-        self.base = (since.examples, since.wall_seconds) if since is not None else (0, 0.0)
-        self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
-        self.last_print = 0.0
-        # the latest running training accuracy, shown at the end of the line
-        self.note = ""
-
-    def update(self, position: PassPosition, final: bool = False) -> None:
-        s = position.stats
-        examples, seconds = s.examples - self.base[0], s.wall_seconds - self.base[1]
-        if seconds <= 0:
-            return
-        rate = examples / seconds
-        remaining = (self.total - position.done) / rate if rate > 0 else float("inf")
-        spikes = s.exc_spikes_window / max(s.examples, 1)
-        line = (
-            f"{self.label:5s} {position.done:>7d}/{self.total} "
-            f"[{100 * position.done / self.total:5.1f}%] "
-            f"{rate:7.1f} ex/s  {spikes:5.1f} spikes/ex  retries {s.retries} "
-            f"(gave up {s.gave_up})  ETA {_hms(remaining)}"
-        )
-        if self.note:
-            line += f"  {self.note}"
-        now = time.monotonic()
-        if self.stream is not None:
-            if self.tty:
-                self.stream.write("\r" + line + ("\n" if final else ""))
-                self.stream.flush()
-            elif final or now - self.last_print > 10:
-                self.stream.write(line + "\n")
-                self.stream.flush()
-                self.last_print = now
-        if final and self.log is not None:
-            self.log(line)
-
-
-def _hms(seconds: float) -> str:
-    if not np.isfinite(seconds):
-        return "?"
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
-
-
 @dataclass
 class _Data:
+    """The images of each pass as rows of uint8 pixels: views of the data set, never copies."""
+
     dataset: Dataset
     train: np.ndarray
     label_images: np.ndarray
@@ -170,189 +95,218 @@ def _load_data(cfg: Config) -> _Data:
     dataset = load_dataset(cfg["dataset.name"], idx_dir=cfg["dataset.idx_dir"] or None)
     n_label = _n(cfg["label.n_examples"], dataset.n_train, "label.n_examples")
     n_test = _n(cfg["test.n_examples"], dataset.n_test, "test.n_examples")
+    train = dataset.train_images.reshape(dataset.n_train, -1)
     return _Data(
         dataset=dataset,
-        train=encode_images(dataset.train_images),
-        label_images=encode_images(dataset.train_images[:n_label]),
+        train=train,
+        label_images=train[:n_label],
         label_labels=dataset.train_labels[:n_label],
-        test_images=encode_images(dataset.test_images[:n_test]),
+        test_images=dataset.test_images.reshape(dataset.n_test, -1)[:n_test],
         test_labels=np.tile(dataset.test_labels[:n_test], cfg["test.presentations"]),
         n_train=cfg["train.n_examples"],
     )
 
 
 class Experiment:
-    """One results folder and what is needed to (continue to) fill it."""
+    """One results folder: a `Network` trained, labelled and tested, with checkpoints.
 
-    def __init__(self, cfg: Config, run_dir: Path, stream: TextIO | None = sys.stderr):
+    Make one with `Experiment.create` (a new folder) or `Experiment.open` (an
+    existing one), then call `run`, which does whatever is not done yet:
+    training, the labelling pass, the test pass, the metrics. A run that was
+    interrupted continues from its last checkpoint, exactly.
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration.
+    run_dir : str or Path
+        The results folder.
+    stream : text stream or None
+        Where progress and messages go (None: only to ``log.txt``).
+    checkpoint : Checkpoint, optional
+        Where the run stands; a fresh, untrained network if None.
+
+    Attributes
+    ----------
+    network : Network
+        The network (fitted: its state is the checkpoint's).
+    checkpoint : Checkpoint
+        Where the run stands (written to ``checkpoint.npz``).
+    metrics : dict or None
+        The metrics, once `run` has finished.
+
+    Examples
+    --------
+    >>> exp = Experiment.create("experiments/digits.toml", out="results/demo")  # doctest: +SKIP
+    >>> metrics = exp.run()                                                   # doctest: +SKIP
+    >>> exp.network.receptive_fields().shape                                  # doctest: +SKIP
+    (100, 8, 8)
+    """
+
+    def __init__(
+        self,
+        cfg: Config,
+        run_dir: str | Path,
+        stream: TextIO | None = sys.stderr,
+        checkpoint: Checkpoint | None = None,
+    ):
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.stream = stream
         self.data = _load_data(cfg)
-        self.n_input = int(np.prod(self.data.dataset.image_shape))
-        self.engine: Engine | None = None
+        shape = self.data.dataset.image_shape
+        self.n_input = int(np.prod(shape))
+        self.metrics: dict[str, Any] | None = None
+        self._versions = versions()
+        if checkpoint is None:
+            network = Network(cfg)
+            network._start(self.n_input, shape)
+            checkpoint = network.to_checkpoint(self.data.dataset.name)
+            checkpoint.phase = "train"
+        elif checkpoint.n_input != self.n_input:
+            raise CheckpointError(
+                f"{self.run_dir / CHECKPOINT}: the network has {checkpoint.n_input} inputs but "
+                f"{cfg['dataset.name']} images have {self.n_input} pixels"
+            )
+        self.checkpoint = checkpoint
+        self.network = Network.from_checkpoint(checkpoint, cfg)
 
-    # -- logging -------------------------------------------------------------------
+    # -- making and opening ------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        config: Config | str | Path | dict | None,
+        overrides: list[str] | tuple[str, ...] = (),
+        out: str | Path | None = None,
+        stream: TextIO | None = sys.stderr,
+    ) -> Experiment:
+        """A new results folder for ``config`` (checked before anything is written).
+
+        Parameters
+        ----------
+        config : Config, dict, str, Path or None
+            The configuration or its TOML file (None: the defaults).
+        overrides : sequence of str
+            ``"section.key=value"`` settings applied on top.
+        out : str or Path, optional
+            The results folder (default ``results/<config name>-<time>``);
+            it must not hold a run already.
+        stream : text stream or None
+            Where progress goes.
+        """
+        cfg = (
+            config
+            if isinstance(config, Config) and not overrides
+            else load_config(config, overrides)
+        )
+        source = config if isinstance(config, str | Path) else None
+        run_dir = Path(out) if out is not None else _default_out(source)
+        if (run_dir / CHECKPOINT).exists() or (run_dir / "config.toml").exists():
+            raise CheckpointError(
+                f"{run_dir} already holds a run; use 'stdp resume {run_dir}' or another --out"
+            )
+        exp = cls(cfg, run_dir, stream)  # loads and checks the data set
+        validate_model(cfg, exp.n_input)  # every equation string, units included
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / "config.toml", cfg.to_toml())
+        exp.say(f"results folder: {run_dir}")
+        return exp
+
+    @classmethod
+    def open(
+        cls,
+        run_dir: str | Path,
+        overrides: list[str] | tuple[str, ...] = (),
+        stream: TextIO | None = sys.stderr,
+    ) -> Experiment:
+        """An existing results folder, ready to `run` what is left.
+
+        ``overrides`` change settings that do not touch the trained network
+        (see `evaluate_run` and `extend_run`).
+        """
+        cfg, ck = load_checkpoint(run_dir, overrides)
+        return cls(cfg, run_dir, stream, ck)
+
+    # -- logging -------------------------------------------------------------------------
     def log(self, message: str) -> None:
+        """Append a time-stamped line to ``log.txt``."""
         stamp = _dt.datetime.now().isoformat(timespec="seconds")
         with open(self.run_dir / "log.txt", "a", encoding="utf-8") as handle:
             handle.write(f"{stamp} {message}\n")
 
     def say(self, message: str) -> None:
+        """Log a line and show it on the stream."""
         self.log(message)
         if self.stream is not None:
             self.stream.write(message + "\n")
             self.stream.flush()
 
-    # -- checkpoint ----------------------------------------------------------------
-    def save_checkpoint(self, ck: dict[str, Any]) -> None:
-        arrays: dict[str, Any] = {}
-        state = ck["state"]
-        n_exc = self.cfg["network.n_exc"]
-        arrays["weights"] = state["input_to_exc.w"].reshape(self.n_input, n_exc)
-        arrays["delays"] = state["input_to_exc.delay"].reshape(self.n_input, n_exc)
-        arrays["theta"] = state["exc.theta"]
-        for key in STATE_KEYS:
-            if key not in ("input_to_exc.w", "exc.theta"):
-                arrays[f"state/{key}"] = state[key]
-        arrays["phase"] = np.str_(ck["phase"])
-        arrays.update(ck["train_position"].to_arrays("train/"))
-        for name in ("label", "test"):
-            for index, (counts, stats) in (ck.get(f"{name}_shards") or {}).items():
-                arrays[f"{name}/shard/{index}/counts"] = counts
-                arrays[f"{name}/shard/{index}/stats"] = np.array(astuple(stats), dtype=float)
-            if ck.get(f"{name}_shards"):
-                arrays[f"{name}/shard_elapsed"] = np.float64(ck.get(f"{name}_elapsed", 0.0))
-            if ck.get(f"{name}_position") is not None:
-                arrays.update(ck[f"{name}_position"].to_arrays(f"{name}/"))
-                arrays[f"{name}/counts"] = ck[f"{name}_counts"]
-                for key, value in ck[f"{name}_state"].items():
-                    arrays[f"{name}/state/{key}"] = value
-        if ck.get("assignments") is not None:
-            arrays["assignments"] = ck["assignments"]
-        arrays["train_accuracy"] = np.asarray(ck["train_accuracy"], dtype=float).reshape(-1, 2)
-        arrays["train_block_counts"] = ck["train_block"][0]
-        arrays["train_block_labels"] = ck["train_block"][1]
-        arrays["train_block_labeller"] = ck["train_block"][2]
-        arrays["meta"] = np.str_(
-            json.dumps(
-                {
-                    "n_input": self.n_input,
-                    "image_shape": list(self.data.dataset.image_shape),
-                    "dataset": self.data.dataset.name,
-                    "versions": versions(),
-                }
-            )
-        )
-        atomic_save_npz(self.run_dir / CHECKPOINT, arrays)
+    # -- the checkpoint ------------------------------------------------------------------
+    def save_checkpoint(self) -> None:
+        """Write where the run stands to ``checkpoint.npz`` (atomically)."""
+        ck = self.checkpoint
+        ck.state = self.network.state_
+        ck.train = self.network.position_
+        ck.config = self.cfg.to_toml()
+        ck.versions = self._versions
+        ck.save(self.run_dir / CHECKPOINT)
 
-    def fresh_checkpoint(self) -> dict[str, Any]:
-        rng = np.random.default_rng(self.cfg["seed"])
-        n_exc = self.cfg["network.n_exc"]
-        return {
-            "state": initial_state(self.cfg, self.n_input, rng),
-            "phase": "train",
-            "train_position": PassPosition.start(self.cfg),
-            "train_accuracy": [],
-            "train_block": _empty_block(n_exc),
-        }
-
-    # -- the phases ----------------------------------------------------------------
-    def _engine(self, frozen: bool = False) -> Engine:
-        """The engine for training, or (``frozen``) for the labelling and test passes.
-
-        The two differ only when ``protocol.eval_presentation`` sets another
-        presentation time for the frozen passes; then the training engine is
-        closed and the other one built (training is over by then).
-        """
-        cfg = eval_config(self.cfg) if frozen else self.cfg
-        if self.engine is not None and self.engine.cfg != cfg:
-            self.engine.close()
-            self.engine = None
-        if self.engine is None:
-            start = time.perf_counter()
-            shown = ""
-            if cfg is not self.cfg:
-                shown = f", {float(cfg['protocol.presentation'] / ms):g} ms presentations"
-            self.say(
-                f"building the network ({cfg['device']}, {cfg['network.n_exc']} neurons{shown})"
-            )
-            self.engine = make_engine(cfg, self.n_input)
-            self.say(f"network ready in {time.perf_counter() - start:.1f} s")
-        return self.engine
-
-    def run(self, ck: dict[str, Any]) -> dict[str, Any]:
-        """Run (or continue) every phase that is not done yet and write the metrics."""
+    # -- the phases ----------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        """Run (or continue) every phase that is not done yet; write and return the metrics."""
         try:
-            if ck["phase"] == "train":
-                ck = self._train(ck)
-            if ck["phase"] in ("label", "test"):
-                ck = self._evaluate_passes(ck)
-            return self.write_metrics(ck)
+            if self.checkpoint.phase == "train":
+                self._train()
+            if self.checkpoint.phase in ("label", "test"):
+                self._evaluate_passes()
+            self.metrics = self.write_metrics()
+            return self.metrics
         finally:
             shutdown_workers()
-            if self.engine is not None:
-                self.engine.close()
-                self.engine = None
+            release_engine()
 
-    def _train(self, ck: dict[str, Any]) -> dict[str, Any]:
-        cfg = self.cfg
+    def _train(self) -> None:
+        cfg, ck, net = self.cfg, self.checkpoint, self.network
         n_train = self.data.n_train
         every = cfg["train.checkpoint_every"]
         snap_every = cfg["train.snapshot_every"]
         acc_every = cfg["train.accuracy_every"]
         labels_all = self.data.dataset.train_labels
         n_classes = self.data.dataset.n_classes
-        engine = self._engine()
-        position: PassPosition = ck["train_position"]
-        progress = Progress(self.stream, "train", n_train, self.log, since=copy(position.stats))
-        if position.done:
-            self.say(f"resuming training at example {position.done}")
-        block = list(ck["train_block"])
-        if ck["train_accuracy"]:  # resumed: show the latest figure from the start
-            progress.note = _running_accuracy_note(*ck["train_accuracy"][-1])
+        progress = Progress(
+            self.stream, "train", n_train, self.log, since=copy(net.position_.stats)
+        )
+        if net.position_.done:
+            self.say(f"resuming training at example {net.position_.done}")
+        block = list(ck.train_block)
+        if ck.train_accuracy:  # resumed: show the latest figure from the start
+            progress.note = _running_accuracy_note(*ck.train_accuracy[-1])
 
         def on_chunk(pos: PassPosition, state, counts) -> None:
             first = pos.done - counts.shape[0]
             if acc_every:
                 labels = labels_all[(first + np.arange(counts.shape[0])) % labels_all.shape[0]]
-                scored = len(ck["train_accuracy"])
+                scored = len(ck.train_accuracy)
                 _update_running_accuracy(
-                    block, counts, labels, acc_every, ck["train_accuracy"], first, n_classes
+                    block, counts, labels, acc_every, ck.train_accuracy, first, n_classes
                 )
-                for examples, acc in ck["train_accuracy"][scored:]:
+                for examples, acc in ck.train_accuracy[scored:]:
                     self.log(f"running accuracy at {int(examples)} examples: {100 * acc:.2f} %")
                     progress.note = _running_accuracy_note(examples, acc)
-            ck["state"] = state
             crossed = pos.done // snap_every > first // snap_every if snap_every else False
             if snap_every and (crossed or pos.done >= n_train):
                 self._snapshot(state, pos.done)
             if pos.done // every > first // every or pos.done >= n_train:
-                ck["phase"] = "label" if pos.done >= n_train else "train"
-                ck["train_block"] = tuple(block)
-                self.save_checkpoint(ck)
-            progress.update(pos)
+                ck.phase = "label" if pos.done >= n_train else "train"
+                ck.train_block = list(block)
+                self.save_checkpoint()
 
-        if position.done == 0 and snap_every:
-            self._snapshot(ck["state"], 0)
-        ck["state"], _, position = run_pass(
-            engine,
-            ck["state"],
-            self.data.train,
-            n_train,
-            learning=True,
-            seed=cfg["seed"],
-            stream=STREAMS["train"],
-            position=position,
-            on_chunk=on_chunk,
-            record_counts=False,
-        )
+        if net.position_.done == 0 and snap_every:
+            self._snapshot(net.state_, 0)
+        net._train(self.data.train, n_train, on_chunk=on_chunk, progress=progress, say=self.say)
         # The last chunk's on_chunk has written the checkpoint with phase "label".
-        ck["train_position"] = position
-        ck["train_block"] = tuple(block)
-        ck["phase"] = "label"
-        progress.update(position, final=True)
-        return ck
+        ck.train_block = list(block)
+        ck.phase = "label"
 
     def _snapshot(self, state, done: int) -> None:
         n_exc = self.cfg["network.n_exc"]
@@ -365,135 +319,51 @@ class Experiment:
             },
         )
 
-    def _evaluate_passes(self, ck: dict[str, Any]) -> dict[str, Any]:
-        data = self.data
+    def _evaluate_passes(self) -> None:
+        data, ck = self.data, self.checkpoint
         passes = (
-            ("label", data.label_images, data.label_images.shape[0]),
+            ("label", data.label_images, data.label_labels),
             # the test set, shown test.presentations times in a row
-            ("test", data.test_images, data.test_labels.shape[0]),
+            ("test", data.test_images, data.test_labels),
         )
-        for name, images, n_total in passes:
-            if PHASES.index(ck["phase"]) > PHASES.index(name):
+        for name, images, labels in passes:
+            if PHASES.index(ck.phase) > PHASES.index(name):
                 continue
-            ck["phase"] = name
-            ck = self._frozen_pass(ck, name, images, n_total)
-            counts = ck[f"{name}_counts"]
-            labels = data.label_labels if name == "label" else data.test_labels
+            ck.phase = name
+
+            def save(progress: FrozenPass, name: str = name) -> None:
+                setattr(ck, name, progress)
+                self.save_checkpoint()
+
+            done = self.network._frozen(
+                images,
+                name,
+                labels.shape[0],
+                progress=ck.pass_of(name),
+                save=save,
+                stream=self.stream,
+                log=self.log,
+                say=self.say,
+            )
+            setattr(ck, name, done)
             atomic_save_npz(
-                self.run_dir / f"{name}_counts.npz", {"counts": counts, "labels": labels}
+                self.run_dir / f"{name}_counts.npz", {"counts": done.counts, "labels": labels}
             )
             if name == "label":
-                labeller = NeuronLabeller(n_classes=data.dataset.n_classes).fit(counts, labels)
-                ck["assignments"] = labeller.assignments_
-            ck["phase"] = "test" if name == "label" else "done"
-            self.save_checkpoint(ck)
-        return ck
+                labeller = NeuronLabeller(n_classes=data.dataset.n_classes)
+                ck.assignments = labeller.fit(done.counts, labels).assignments_
+            ck.phase = "test" if name == "label" else "done"
+            self.save_checkpoint()
 
-    def _frozen_pass(
-        self, ck: dict[str, Any], name: str, images: np.ndarray, n_total: int
-    ) -> dict[str, Any]:
-        cfg = self.cfg
-        if cfg["engine.eval_shard_size"] != "all":
-            return self._sharded_pass(ck, name, images, n_total)
-        every = cfg["train.checkpoint_every"]
-        position = ck.get(f"{name}_position") or PassPosition.start(cfg)
-        counts_so_far = ck.get(f"{name}_counts")
-        if counts_so_far is None:
-            counts_so_far = np.zeros((0, cfg["network.n_exc"]), dtype=np.int64)
-        # A frozen pass starts from the trained state; only the fast variables move.
-        state = dict(ck["state"])
-        state.update(ck.get(f"{name}_state") or {})
-        if position.done:
-            self.say(f"resuming the {name} pass at example {position.done}")
-        progress = Progress(self.stream, name, n_total, self.log, since=copy(position.stats))
-        engine = self._engine(frozen=True)
-        pieces = [counts_so_far]
-
-        def on_chunk(pos: PassPosition, new_state, counts) -> None:
-            pieces.append(counts)
-            first = pos.done - counts.shape[0]
-            if pos.done // every > first // every and pos.done < n_total:
-                ck[f"{name}_position"] = pos
-                ck[f"{name}_counts"] = np.concatenate(pieces)
-                ck[f"{name}_state"] = _fast_state(new_state)
-                self.save_checkpoint(ck)
-            progress.update(pos)
-
-        new_state, _, position = run_pass(
-            engine,
-            state,
-            images,
-            n_total,
-            learning=False,
-            seed=cfg["seed"],
-            stream=STREAMS[name],
-            position=position,
-            on_chunk=on_chunk,
-            record_counts=False,
-        )
-        progress.update(position, final=True)
-        ck[f"{name}_position"] = position
-        ck[f"{name}_counts"] = np.concatenate(pieces)
-        ck[f"{name}_state"] = _fast_state(new_state)
-        return ck
-
-    def _sharded_pass(
-        self, ck: dict[str, Any], name: str, images: np.ndarray, n_total: int
-    ) -> dict[str, Any]:
-        """The pass in independent shards (`stdp.shards`), on ``engine.workers`` processes."""
-        cfg = self.cfg
-        bounds = shard_bounds(n_total, cfg["engine.eval_shard_size"])
-        done: dict[int, tuple[np.ndarray, PassStats]] = ck.setdefault(f"{name}_shards", {})
-        if done:
-            self.say(f"resuming the {name} pass: {len(done)} of {len(bounds)} shards done")
-        jobs = [(i, a, b) for i, (a, b) in enumerate(bounds) if i not in done]
-        # Each shard's stats count its own worker's seconds; the pass's wall time is
-        # the time this process (and, when resumed, earlier ones) spent waiting for them.
-        earlier = ck.get(f"{name}_elapsed", 0.0)
-        started = time.perf_counter()
-        position = PassPosition(done=0)
-
-        def tally() -> None:
-            position.done = sum(bounds[i][1] - bounds[i][0] for i in done)
-            position.stats = _sum_stats(stats for _, stats in done.values())
-            position.stats.wall_seconds = earlier + time.perf_counter() - started
-            ck[f"{name}_elapsed"] = position.stats.wall_seconds
-
-        tally()
-        progress = Progress(self.stream, name, n_total, self.log, since=copy(position.stats))
-
-        for index, counts, stats in run_shards(
-            lambda: self._engine(frozen=True),
-            eval_config(cfg),
-            self.n_input,
-            ck["state"],
-            images,
-            jobs,
-            cfg["seed"],
-            STREAMS[name],
-            cfg["engine.workers"],
-        ):
-            done[index] = (counts, stats)
-            tally()
-            if len(done) < len(bounds):
-                self.save_checkpoint(ck)
-            progress.update(position)
-        tally()
-        progress.update(position, final=True)
-        ck[f"{name}_counts"] = np.concatenate([done[i][0] for i in range(len(bounds))])
-        ck[f"{name}_position"] = position
-        ck[f"{name}_state"] = {}
-        del ck[f"{name}_shards"], ck[f"{name}_elapsed"]
-        return ck
-
-    # -- results -------------------------------------------------------------------
-    def write_metrics(self, ck: dict[str, Any]) -> dict[str, Any]:
-        cfg = self.cfg
-        data = self.data
+    # -- results -------------------------------------------------------------------------
+    def write_metrics(self) -> dict[str, Any]:
+        """Score the test counts (vote, proportion weighting, linear readout); write metrics."""
+        cfg, data, ck = self.cfg, self.data, self.checkpoint
+        label_counts, test_counts = ck.label.counts, ck.test.counts
         metrics, labeller = evaluate_with_labeller(
-            ck["label_counts"],
+            label_counts,
             data.label_labels,
-            ck["test_counts"],
+            test_counts,
             data.test_labels,
             n_classes=data.dataset.n_classes,
         )
@@ -502,9 +372,7 @@ class Experiment:
         per_presentation = [
             float(np.mean(labeller.predict(block) == truth))
             for block, truth in zip(
-                np.split(ck["test_counts"], n_pres),
-                np.split(data.test_labels, n_pres),
-                strict=True,
+                np.split(test_counts, n_pres), np.split(data.test_labels, n_pres), strict=True
             )
         ]
         mean, sd = mean_and_sd(per_presentation)
@@ -514,16 +382,19 @@ class Experiment:
             accuracy_mean=mean,
             accuracy_sd=sd,
             n_test=int(data.test_labels.shape[0] // n_pres),
+            accuracy_linear=linear_readout_accuracy(
+                label_counts, data.label_labels, test_counts, data.test_labels
+            ),
         )
-        train = ck["train_position"].stats
+        train = ck.train.stats
         metrics.update(
             {
                 "dataset": data.dataset.name,
                 "n_exc": cfg["network.n_exc"],
-                "n_train": int(ck["train_position"].done),
+                "n_train": int(ck.train.done),
                 "seed": cfg["seed"],
                 "device": cfg["device"],
-                "versions": versions(),
+                "versions": self._versions,
                 "train_examples_per_second": _ratio(train.examples, train.wall_seconds),
                 "train_presentations_per_second": _ratio(train.presentations, train.wall_seconds),
                 "train_wall_seconds": train.wall_seconds,
@@ -533,19 +404,20 @@ class Experiment:
                 "train_gave_up": train.gave_up,
                 "train_spikes_per_example": _ratio(train.exc_spikes_window, train.examples),
                 "running_accuracy": [
-                    {"examples": int(n), "accuracy": float(a)} for n, a in ck["train_accuracy"]
+                    {"examples": int(n), "accuracy": float(a)} for n, a in ck.train_accuracy
                 ],
             }
         )
         for name in ("label", "test"):
-            s = ck[f"{name}_position"].stats
+            s = ck.pass_of(name).position.stats
             metrics[f"{name}_examples_per_second"] = _ratio(s.examples, s.wall_seconds)
             metrics[f"{name}_presentations"] = s.presentations
             metrics[f"{name}_retries"] = s.retries
             metrics[f"{name}_gave_up"] = s.gave_up
             metrics[f"{name}_spikes_per_example"] = _ratio(s.exc_spikes_window, s.examples)
-        if self.engine is not None:
-            metrics["setup_seconds"] = self.engine.setup_seconds
+        metrics["neurons_per_class"] = np.bincount(
+            labeller.assignments_[labeller.assignments_ >= 0], minlength=data.dataset.n_classes
+        ).tolist()
         atomic_write_json(self.run_dir / "metrics.json", metrics)
         spread = (
             f" +- {100 * metrics['accuracy_sd']:.2f} (SD over {n_pres} presentations)"
@@ -554,40 +426,38 @@ class Experiment:
         )
         self.say(
             f"test accuracy {100 * metrics['accuracy']:.2f} %{spread} "
-            f"(proportion weighting {100 * metrics['accuracy_proportion']:.2f} %), "
+            f"(proportion weighting {100 * metrics['accuracy_proportion']:.2f} %, "
+            f"linear readout {100 * metrics['accuracy_linear']:.2f} %), "
             f"{metrics['n_test']} test examples, labels from {metrics['n_label']} training examples"
         )
-        metrics["neurons_per_class"] = np.bincount(
-            labeller.assignments_[labeller.assignments_ >= 0], minlength=data.dataset.n_classes
-        ).tolist()
         return metrics
+
+
+def linear_readout_accuracy(
+    train_counts: np.ndarray, train_labels: np.ndarray, test_counts: np.ndarray, test_labels
+) -> float:
+    """Accuracy of scikit-learn's logistic regression on standardised spike counts.
+
+    The linear readout of Saunders et al. (2019) and later STDP papers, beside
+    the paper's vote: fitted on the labelling pass's counts, scored on the
+    test pass's (every presentation of the test set).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if np.unique(train_labels).size < 2:
+        return float("nan")
+    readout = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        readout.fit(train_counts.astype(float), train_labels)
+    return float(readout.score(test_counts.astype(float), test_labels))
 
 
 def _ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else 0.0
-
-
-def _sum_stats(all_stats) -> PassStats:
-    total = PassStats()
-    for stats in all_stats:
-        for field in fields(PassStats):
-            setattr(total, field.name, getattr(total, field.name) + getattr(stats, field.name))
-    return total
-
-
-def _stats_from(values: np.ndarray) -> PassStats:
-    """Inverse of ``astuple(stats)`` (each field takes the type of its default)."""
-    kinds = [(f.name, type(f.default)) for f in fields(PassStats)]
-    return PassStats(**{name: kind(v) for (name, kind), v in zip(kinds, values, strict=True)})
-
-
-def _fast_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The part of the state that changes while the network is frozen."""
-    return {k: v for k, v in state.items() if k not in ("input_to_exc.w", "input_to_exc.delay")}
-
-
-def _empty_block(n_exc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return np.zeros((0, n_exc), dtype=np.int64), np.zeros(0, dtype=np.int64), np.full(n_exc, -2)
 
 
 def _running_accuracy_note(examples: float, accuracy: float) -> str:
@@ -637,99 +507,30 @@ def run_experiment(
     The configuration and the data set are checked before anything is written,
     so bad input leaves no results folder behind.
     """
-    cfg = load_config(config, overrides)
-    run_dir = Path(out) if out is not None else _default_out(config)
-    if (run_dir / CHECKPOINT).exists() or (run_dir / "config.toml").exists():
-        raise CheckpointError(
-            f"{run_dir} already holds a run; use 'stdp resume {run_dir}' or another --out"
-        )
-    exp = Experiment(cfg, run_dir, stream)  # loads and checks the data set
-    validate_model(cfg, exp.n_input)  # every equation string, units included
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / "config.toml", cfg.to_toml())
-    exp.say(f"results folder: {run_dir}")
-    metrics = exp.run(exp.fresh_checkpoint())
-    return metrics, run_dir
+    exp = Experiment.create(config, overrides, out, stream)
+    return exp.run(), exp.run_dir
 
 
-def load_checkpoint(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
-    """Read a results folder's configuration and checkpoint."""
+def load_checkpoint(
+    run_dir: str | Path, overrides: list[str] | tuple[str, ...] = ()
+) -> tuple[Config, Checkpoint]:
+    """Read a results folder's configuration (with ``overrides``) and checkpoint."""
     run_dir = Path(run_dir)
     if not (run_dir / "config.toml").exists():
         raise CheckpointError(f"{run_dir}: no config.toml; not a results folder")
-    cfg = load_config(run_dir / "config.toml")
+    cfg = load_config(run_dir / "config.toml", overrides)
     path = run_dir / CHECKPOINT
     if not path.exists():
         raise CheckpointError(f"{path}: no checkpoint yet; start the run again with 'stdp run'")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise CheckpointError(f"{path}: cannot read the checkpoint ({err})") from None
-    try:
-        meta = json.loads(str(arrays["meta"]))
-        n_input = int(meta["n_input"])
-        state = {key[len("state/") :]: arrays[key] for key in arrays if key.startswith("state/")}
-        state["input_to_exc.w"] = arrays["weights"].reshape(-1)
-        state["input_to_exc.delay"] = arrays["delays"].reshape(-1)
-        state["exc.theta"] = arrays["theta"]
-        if arrays["weights"].shape != (n_input, cfg["network.n_exc"]):
-            raise CheckpointError(
-                f"{path}: weights have shape {arrays['weights'].shape}, expected "
-                f"({n_input}, {cfg['network.n_exc']}) from config.toml"
-            )
-        ck: dict[str, Any] = {
-            "state": state,
-            "phase": str(arrays["phase"]),
-            "train_position": PassPosition.from_arrays(arrays, "train/"),
-            "train_accuracy": [tuple(row) for row in arrays["train_accuracy"]],
-            "train_block": [
-                arrays["train_block_counts"],
-                arrays["train_block_labels"],
-                arrays["train_block_labeller"],
-            ],
-            "assignments": arrays.get("assignments"),
-        }
-        for name in ("label", "test"):
-            prefix = f"{name}/shard/"
-            shards = {int(k.split("/")[2]) for k in arrays if k.startswith(prefix)}
-            if shards:
-                ck[f"{name}_shards"] = {
-                    i: (arrays[f"{prefix}{i}/counts"], _stats_from(arrays[f"{prefix}{i}/stats"]))
-                    for i in shards
-                }
-                ck[f"{name}_elapsed"] = float(arrays.get(f"{name}/shard_elapsed", 0.0))
-            if f"{name}/done" in arrays:
-                ck[f"{name}_position"] = PassPosition.from_arrays(arrays, f"{name}/")
-                ck[f"{name}_counts"] = arrays[f"{name}/counts"]
-                prefix = f"{name}/state/"
-                ck[f"{name}_state"] = {
-                    k[len(prefix) :]: arrays[k] for k in arrays if k.startswith(prefix)
-                }
-    except KeyError as err:
-        raise CheckpointError(f"{path}: checkpoint is missing {err}") from None
-    missing = [k for k in STATE_KEYS if k not in state]
-    if missing:
-        raise CheckpointError(f"{path}: checkpoint is missing state {', '.join(missing)}")
-    if ck["phase"] not in PHASES:
-        raise CheckpointError(f"{path}: unknown phase {ck['phase']!r}")
-    return cfg, ck
-
-
-def _forget_frozen_passes(ck: dict[str, Any]) -> None:
-    """Drop the labelling and test passes of a checkpoint, finished or not."""
-    for name in ("label", "test"):
-        for suffix in ("position", "counts", "state", "shards", "elapsed"):
-            ck.pop(f"{name}_{suffix}", None)
+    return cfg, Checkpoint.load(path, n_exc=cfg["network.n_exc"])
 
 
 def resume_experiment(run_dir: str | Path, stream: TextIO | None = sys.stderr) -> dict[str, Any]:
     """Finish an interrupted run from its last checkpoint."""
-    cfg, ck = load_checkpoint(run_dir)
-    exp = Experiment(cfg, Path(run_dir), stream)
-    if ck["phase"] == "done":
+    exp = Experiment.open(run_dir, stream=stream)
+    if exp.checkpoint.phase == "done":
         exp.say("the run is already complete; recomputing the metrics")
-    return exp.run(ck)
+    return exp.run()
 
 
 def evaluate_run(
@@ -738,9 +539,6 @@ def evaluate_run(
     stream: TextIO | None = sys.stderr,
 ) -> dict[str, Any]:
     """Label and test again from the trained checkpoint (optionally with other label/test sizes)."""
-    cfg, ck = load_checkpoint(run_dir)
-    if PHASES.index(ck["phase"]) < PHASES.index("label"):
-        raise CheckpointError(f"{run_dir}: training is not finished; use 'stdp resume {run_dir}'")
     for text in overrides:
         key = text.split("=", 1)[0].strip()
         if not key.startswith(("label.", "test.")) and key not in EVALUATE_KEYS:
@@ -748,14 +546,15 @@ def evaluate_run(
                 f"--set {text!r}: evaluate only accepts label.*, test.* and "
                 f"{', '.join(EVALUATE_KEYS)}"
             )
-    cfg = load_config(Path(run_dir) / "config.toml", overrides)
-    exp = Experiment(cfg, Path(run_dir), stream)
-    _forget_frozen_passes(ck)
-    ck["phase"] = "label"
+    exp = Experiment.open(run_dir, overrides, stream)
+    if PHASES.index(exp.checkpoint.phase) < PHASES.index("label"):
+        raise CheckpointError(f"{run_dir}: training is not finished; use 'stdp resume {run_dir}'")
+    exp.checkpoint.forget_frozen_passes()
+    exp.checkpoint.phase = "label"
     exp.say("labelling and testing again from the trained checkpoint")
-    metrics = exp.run(ck)
+    metrics = exp.run()
     if overrides:
-        atomic_write_text(Path(run_dir) / "config.toml", cfg.to_toml())
+        atomic_write_text(Path(run_dir) / "config.toml", exp.cfg.to_toml())
     return metrics
 
 
@@ -781,7 +580,6 @@ def extend_run(
     Returns the new metrics and the folder that holds them.
     """
     run_dir = Path(run_dir)
-    _, ck = load_checkpoint(run_dir)
     keys = [text.split("=", 1)[0].strip() for text in overrides]
     for text, key in zip(overrides, keys, strict=True):
         if not key.startswith(EXTEND_PREFIXES):
@@ -791,10 +589,10 @@ def extend_run(
             )
     if "train.n_examples" not in keys:
         raise ConfigError("extend needs --set train.n_examples=N, the new length of training")
-    cfg = load_config(run_dir / "config.toml", overrides)
-    done = int(ck["train_position"].done)
+    cfg, ck = load_checkpoint(run_dir, overrides)
+    done = int(ck.train.done)
     target = run_dir if out is None else Path(out)
-    exp = Experiment(cfg, target, stream)  # loads and checks the data set
+    exp = Experiment(cfg, target, stream, ck)  # loads and checks the data set
     if exp.data.n_train <= done:
         raise ConfigError(
             f"train.n_examples: {exp.data.n_train} is not more than the {done} examples "
@@ -819,9 +617,9 @@ def extend_run(
     # The configuration first: if the checkpoint below is never written, the
     # folder still holds the finished shorter run, and extending again works.
     atomic_write_text(target / "config.toml", cfg.to_toml())
-    _forget_frozen_passes(ck)
-    ck["phase"] = "train"
-    ck["assignments"] = None
-    exp.save_checkpoint(ck)
+    ck.forget_frozen_passes()
+    ck.phase = "train"
+    ck.assignments = None
+    exp.save_checkpoint()
     exp.say(f"extending training from {done} to {exp.data.n_train} examples (from {run_dir})")
-    return exp.run(ck), target
+    return exp.run(), target

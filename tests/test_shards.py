@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stdp import experiment
-from stdp.shards import shard_bounds, shard_stream
+from stdp.passes import shard_bounds, shard_stream
 
 from .conftest import SMALL
 
@@ -42,9 +42,9 @@ def test_an_interrupted_sharded_pass_resumes_exactly(tmp_path, monkeypatch):
     )
     original = experiment.Experiment.save_checkpoint
 
-    def die_in_labelling(self, ck):
-        original(self, ck)
-        if ck["phase"] == "label" and ck.get("label_shards"):
+    def die_in_labelling(self):
+        original(self)
+        if self.checkpoint.phase == "label" and self.checkpoint.label.shards:
             raise KeyboardInterrupt
 
     monkeypatch.setattr(experiment.Experiment, "save_checkpoint", die_in_labelling)
@@ -52,7 +52,7 @@ def test_an_interrupted_sharded_pass_resumes_exactly(tmp_path, monkeypatch):
         experiment.run_experiment(None, SHARDED, out=tmp_path / "killed", stream=None)
     monkeypatch.setattr(experiment.Experiment, "save_checkpoint", original)
     _, ck = experiment.load_checkpoint(tmp_path / "killed")
-    assert ck["phase"] == "label" and len(ck["label_shards"]) == 1
+    assert ck.phase == "label" and len(ck.label.shards) == 1
     resumed = experiment.resume_experiment(tmp_path / "killed", stream=None)
     for a, b in zip(_counts(straight_dir), _counts(tmp_path / "killed"), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -68,14 +68,16 @@ def test_sharded_pass_reports_wall_clock_throughput(tmp_path, monkeypatch):
     """
     import time
 
-    real = experiment.run_shards
+    from stdp import passes
+
+    real = passes._run_shards
 
     def slow_workers(*args, **kwargs):
         for index, counts, stats in real(*args, **kwargs):
             stats.wall_seconds *= 1000.0
             yield index, counts, stats
 
-    monkeypatch.setattr(experiment, "run_shards", slow_workers)
+    monkeypatch.setattr(passes, "_run_shards", slow_workers)
     start = time.perf_counter()
     metrics, _ = experiment.run_experiment(None, SHARDED, out=tmp_path / "run", stream=None)
     whole_run = time.perf_counter() - start

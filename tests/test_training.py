@@ -8,7 +8,7 @@ import pytest
 from stdp.config import load_config
 from stdp.engine import ChunkResult
 from stdp.errors import SimulationError
-from stdp.training import _check_state, examples_from_chunk
+from stdp.passes import _check_state, examples_from_chunk
 
 
 def _result(cycle_k, cycle_retries, window_counts, nspk, retries, v=-0.065):
@@ -83,7 +83,7 @@ def test_progress_of_a_continued_pass_counts_only_the_new_work():
     from copy import copy
 
     from stdp.experiment import Progress
-    from stdp.training import PassPosition, PassStats
+    from stdp.passes import PassPosition, PassStats
 
     # 60,000 examples done earlier at 20 ex/s, then 1,000 more in 10 s: 100 ex/s
     earlier = PassStats(examples=60_000, wall_seconds=3_000.0)
