@@ -72,10 +72,60 @@ def test_symmetric_rule_depresses_post_before_pre():
     assert stdp_window(cfg, np.array([-10e-3]))[0] == pytest.approx(w3 - W0, rel=1e-12)
 
 
-def test_weight_dependence_keeps_weights_in_bounds():
-    """Near w_max the power-law potentiation vanishes; the weight never leaves [0, w_max]."""
-    cfg = load_config(None, ["stdp.rule=power_law", "stdp.eta_post=5.0"])
-    dw_top = stdp_window(cfg, np.array([1e-3]), w0=0.999)[0]
-    dw_bottom = stdp_window(cfg, np.array([-30e-3]), w0=0.001)[0]
-    assert 0.999 + dw_top <= 1.0
-    assert 0.001 + dw_bottom >= 0.0
+@pytest.mark.parametrize("w0", [0.5, 0.9, 0.99, 0.999])
+def test_power_law_potentiation_shrinks_as_w_approaches_w_max(w0):
+    """The rule's own soft bound, (w_max - w)**mu, not the clip to [0, w_max].
+
+    With x_tar = 0 the priming postsynaptic spike (no presynaptic trace yet)
+    changes nothing, and the paired one potentiates by
+    eta_post * exp(-d / tau_pre) * (w_max - w0)**mu. The learning rate is small
+    enough that the weight stays below w_max, so the clip never acts; a rule
+    without the weight dependence would give eta_post * exp(-d / tau_pre)
+    at every w0, and overshoot w_max at w0 = 0.999.
+    """
+    eta, mu, w_max, d = 2e-3, 0.2, 1.0, 1e-3
+    cfg = load_config(
+        None,
+        [
+            "stdp.rule=power_law",
+            "network.method=exponential_euler",
+            "stdp.x_tar=0",
+            f"stdp.eta_post={eta}",
+            f"stdp.mu={mu}",
+            f"stdp.w_max={w_max}",
+        ],
+    )
+    dw = stdp_window(cfg, np.array([d]), w0=w0)[0]
+    expected = eta * np.exp(-d / 20e-3) * (w_max - w0) ** mu
+    assert dw == pytest.approx(expected, rel=1e-9)
+    assert w0 + dw < w_max  # the clip did not shape the result
+    if w0 > 0.99:
+        assert w0 + eta * np.exp(-d / 20e-3) > w_max  # without the dependence: clipped
+
+
+@pytest.mark.parametrize("w0", [0.5, 0.01, 0.001])
+def test_symmetric_depression_shrinks_as_w_approaches_zero(w0):
+    """The symmetric rule's depression at a presynaptic spike scales as w**mu.
+
+    Pre 10 ms after the paired postsynaptic spike, x_tar = 0 (the postsynaptic
+    spikes change nothing): dw = -eta_pre * post1 * w0**mu, with post1 =
+    exp(-10 ms / tau_post1). eta_pre is small enough that the weight stays
+    above 0 (no clip), yet near 0 a weight-independent step would cross it.
+    """
+    eta_pre, mu = 4e-3, 0.2
+    cfg = load_config(
+        None,
+        [
+            "stdp.rule=symmetric",
+            "network.method=exponential_euler",
+            "stdp.x_tar=0",
+            f"stdp.eta_pre={eta_pre}",
+            f"stdp.mu={mu}",
+        ],
+    )
+    dw = stdp_window(cfg, np.array([-10e-3]), w0=w0)[0]
+    expected = -eta_pre * np.exp(-10 / 20) * w0**mu
+    assert dw == pytest.approx(expected, rel=1e-9)
+    assert w0 + dw > 0  # the clip did not shape the result
+    if w0 < 0.01:
+        assert w0 - eta_pre * np.exp(-10 / 20) < 0  # without the dependence: clipped
