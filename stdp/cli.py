@@ -149,12 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _figures_or_describe(args: argparse.Namespace) -> int:
     """``stdp figures`` (files written, one per line) and ``stdp describe`` (Markdown)."""
     if args.command == "figures":
-        from .figures import FORMATS, make_figures
+        from .figures import make_figures, parse_formats
 
-        formats = [fmt.strip().lower() for fmt in args.format.split(",") if fmt.strip()]
-        bad = [fmt for fmt in formats if fmt not in FORMATS]
-        if bad or not formats:
-            raise StdpError(f"--format: {args.format!r}: use some of {', '.join(FORMATS)}")
+        try:
+            formats = parse_formats(args.format)
+        except ValueError as err:
+            raise StdpError(f"--format: {args.format!r}: {err}") from None
         paths = make_figures(args.run_dir, args.out, formats)
         print("\n".join(str(path) for path in paths))
     else:

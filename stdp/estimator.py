@@ -199,10 +199,12 @@ class Network(TransformerMixin, BaseEstimator):
     def partial_fit(self, X: Any, y: Any = None, n_examples: int | None = None) -> Network:
         """Train further on ``X``, from its first image, for ``n_examples`` (default ``len(X)``).
 
-        The random streams continue where training stopped, so training in
-        pieces gives the same network as training at once when the pieces
-        follow one another through the same images. On an unfitted network
-        this starts a fresh one (without the ``train.n_examples`` of `fit`).
+        Training continues from the network's state and its random streams
+        go on where they stopped (as ``stdp extend`` does). Compiled chunks
+        of ``engine.chunk_cycles`` cycles idle after the last example of a
+        call, so pieces give exactly the network of one longer training only
+        when each piece ends on a chunk boundary. On an unfitted network this
+        starts a fresh one (without the ``train.n_examples`` of `fit`).
 
         Returns
         -------

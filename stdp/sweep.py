@@ -22,7 +22,6 @@ import csv
 import io
 import itertools
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -215,7 +214,9 @@ def run_sweep(
     stream=sys.stderr,
 ) -> list[dict]:
     """Run a sweep on Dask and return the summary table (also written to OUT)."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
+
+    from .pool import connect
 
     grid = parse_grid(grid_specs)
     out = Path(out) if out is not None else Path("results") / f"sweep-{Path(config).stem}"
@@ -225,15 +226,7 @@ def run_sweep(
     # A SIGTERM (kill) stops the sweep like Ctrl-C: the cluster and its runs are shut down.
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
-    if scheduler:
-        client = Client(scheduler)
-        cluster = None
-    else:
-        n = workers or os.cpu_count() or 1
-        cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
+    client, cluster = connect(scheduler, workers)
     try:
         futures = {
             client.submit(
