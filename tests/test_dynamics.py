@@ -99,14 +99,12 @@ def _rest_state(cfg, n_input, w=0.3):
     normalisation multiplies every weight by exactly 1.
     """
     state = initial_state(cfg, n_input, np.random.default_rng(0))
-    n_exc = cfg["network.n_exc"]
     state["exc.v"][:] = float(cfg["exc.v_rest"])
     state["inh.v"][:] = float(cfg["inh.v_rest"])
     state["exc.theta"][:] = 1.0
     state["exc.wsum"][:] = norm_total(cfg, n_input)
     state["input_to_exc.w"][:] = w
     state["input_to_exc.delay"][:] = 0.0
-    assert state["exc.lastspike"].shape == (n_exc,)
     return state
 
 
