@@ -133,6 +133,23 @@ def model_strings(cfg: Config) -> dict[str, str]:
     return {key: cfg[f"equations.{key}"] or value for key, value in builtin.items()}
 
 
+def _each_cycle(obj: NeuronGroup | Synapses, code: str, cfg: Config, order: int, name: str) -> None:
+    """Run ``code`` on ``obj`` at the start of every presentation cycle, at ``order``.
+
+    The orders within a cycle's start: controller 0, learning switch 1,
+    normalisation 2 and 3, state reset 4, the ``cycles`` monitor 5, the
+    geometric input's first spike 6.
+    """
+    obj.run_regularly(code, dt=cycle_duration(cfg), when="start", order=order, name=name)
+
+
+def _link_to_controller(group: NeuronGroup, controller: NeuronGroup, *names: str) -> None:
+    """Make each of ``names`` in ``group`` a linked copy of the controller's single value."""
+    index = np.zeros(len(group), dtype=int)
+    for name in names:
+        setattr(group, name, linked_var(controller, name, index=index))
+
+
 def _neuron_namespace(cfg: Config, section: str) -> dict:
     keys = ("v_rest", "v_reset", "v_thresh", "tau_m", "tau_ge", "tau_gi", "E_exc", "E_inh")
     return {key: cfg[f"{section}.{key}"] for key in keys}
@@ -153,9 +170,7 @@ def controller_group(cfg: Config, clock: brian2.Clock) -> NeuronGroup:
             "retry_rate_step": cfg["encoding.retry_rate_step"],
         },
     )
-    controller.run_regularly(
-        eq.CONTROLLER_CYCLE, dt=cycle_duration(cfg), when="start", order=0, name="controller_cycle"
-    )
+    _each_cycle(controller, eq.CONTROLLER_CYCLE, cfg, order=0, name="controller_cycle")
     return controller
 
 
@@ -186,20 +201,11 @@ def input_group(
             "t_never": T_NEVER,
         },
     )
-    zeros = np.zeros(n_input, dtype=int)
-    inp.k = linked_var(controller, "k", index=zeros)
-    inp.t_start = linked_var(controller, "t_start", index=zeros)
-    inp.max_rate_now = linked_var(controller, "max_rate_now", index=zeros)
+    _link_to_controller(inp, controller, "k", "t_start", "max_rate_now")
     if geometric:
         inp.t_next = T_NEVER  # nothing before the controller's first cycle
         # After the controller (order 0) has set the example, rate and t_start.
-        inp.run_regularly(
-            eq.INPUT_FIRST_SPIKE,
-            dt=cycle_duration(cfg),
-            when="start",
-            order=6,
-            name="input_first_spike",
-        )
+        _each_cycle(inp, eq.INPUT_FIRST_SPIKE, cfg, order=6, name="input_first_spike")
     return inp
 
 
@@ -247,14 +253,8 @@ def excitatory_group(
         namespace=namespace,
     )
     if controller is not None:
-        exc.learning_now = linked_var(controller, "learning_now", index=np.zeros(n_exc, dtype=int))
-        exc.run_regularly(
-            eq.LEARNING_SWITCH,
-            dt=cycle_duration(cfg),
-            when="start",
-            order=1,
-            name="learning_switch",
-        )
+        _link_to_controller(exc, controller, "learning_now")
+        _each_cycle(exc, eq.LEARNING_SWITCH, cfg, order=1, name="learning_switch")
     return exc
 
 
@@ -308,24 +308,22 @@ def lateral_inhibition(
 ) -> tuple[Synapses, Synapses]:
     """The connected exc i -> inh i and inh i -> every exc j != i synapses."""
     strings = model_strings(cfg)
-    exc_to_inh = Synapses(
-        exc,
-        inh,
-        on_pre=strings["exc_to_inh_on_pre"],
-        clock=clock,
-        name="exc_to_inh",
-        namespace={"w_exc_inh": cfg["network.w_exc_inh"]},
-    )
-    exc_to_inh.connect(j="i")
-    inh_to_exc = Synapses(
-        inh,
-        exc,
-        on_pre=strings["inh_to_exc_on_pre"],
-        clock=clock,
-        name="inh_to_exc",
-        namespace={"w_inh_exc": cfg["network.w_inh_exc"]},
-    )
-    inh_to_exc.connect(condition="i != j")
+
+    def fixed(source: NeuronGroup, target: NeuronGroup, name: str, weight: str, **rule: str):
+        """Synapses ``name`` with the fixed weight ``network.<weight>``, connected by ``rule``."""
+        synapses = Synapses(
+            source,
+            target,
+            on_pre=strings[f"{name}_on_pre"],
+            clock=clock,
+            name=name,
+            namespace={weight: cfg[f"network.{weight}"]},
+        )
+        synapses.connect(**rule)
+        return synapses
+
+    exc_to_inh = fixed(exc, inh, "exc_to_inh", "w_exc_inh", j="i")
+    inh_to_exc = fixed(inh, exc, "inh_to_exc", "w_inh_exc", condition="i != j")
     return exc_to_inh, inh_to_exc
 
 
@@ -388,20 +386,17 @@ def build_network(
     if cfg["normalization.enabled"]:
         # After the controller (order 0) has decided whether this cycle learns:
         # each neuron's factor, then the weights.
-        exc.run_regularly(eq.NORMALIZE_SUMS, dt=cycle, when="start", order=2, name="normalize_sums")
-        input_to_exc.run_regularly(
-            eq.NORMALIZE_WEIGHTS, dt=cycle, when="start", order=3, name="normalize_weights"
-        )
+        _each_cycle(exc, eq.NORMALIZE_SUMS, cfg, order=2, name="normalize_sums")
+        _each_cycle(input_to_exc, eq.NORMALIZE_WEIGHTS, cfg, order=3, name="normalize_weights")
 
     if cfg["protocol.reset_state"]:
         # After normalisation; the controller's spike count is already taken.
-        for group, code in ((exc, eq.RESET_EXC_STATE), (inh, eq.RESET_INH_STATE)):
-            group.run_regularly(
-                code, dt=cycle, when="start", order=4, name=f"{group.name}_reset_state"
-            )
-        inp.run_regularly(
-            eq.RESET_INPUT_STATE, dt=cycle, when="start", order=4, name="input_reset_state"
-        )
+        for group, code in (
+            (exc, eq.RESET_EXC_STATE),
+            (inh, eq.RESET_INH_STATE),
+            (inp, eq.RESET_INPUT_STATE),
+        ):
+            _each_cycle(group, code, cfg, order=4, name=f"{group.name}_reset_state")
 
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
     input_spikes = SpikeMonitor(inp, record=False, name="input_spikes")
