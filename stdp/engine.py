@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import filecmp
+import gc
 import hashlib
 import json
 import os
@@ -157,6 +158,7 @@ class Engine:
     def close(self) -> None:
         """Release the device (needed before another standalone engine is made)."""
         self.closed = True
+        self._built = None  # its Brian2 objects may go (see `make_engine`)
 
     # -- shared ------------------------------------------------------------------
     def run_chunk(
@@ -285,12 +287,14 @@ class RuntimeEngine(Engine):
     """Brian2's runtime device (Cython code), one ``Network.run`` per chunk."""
 
     device_name = "runtime"
+    #: Brian2's code generation target ("numpy" needs no compiler, and is slower).
+    codegen_target = "cython"
 
     def __init__(self, cfg: Config, n_input: int):
         super().__init__(cfg, n_input)
         start = time.perf_counter()
         brian2.set_device("runtime")
-        prefs.codegen.target = "cython"
+        prefs.codegen.target = self.codegen_target
         self._built = build_network(cfg, n_input, self.chunk_cycles)
         self.setup_seconds = time.perf_counter() - start
 
@@ -580,6 +584,10 @@ def make_engine(cfg: Config, n_input: int, device: str | None = None) -> Engine:
     process's shared engine (`shared_engine`), if there is one.
     """
     release_engine()
+    # Brian2 names new objects "..._1" while objects of an earlier network are
+    # alive, which changes the generated code and recompiles a cached build
+    # (about a minute): collect the earlier network's objects first.
+    gc.collect()
     device = device or cfg["device"]
     if device == "cpp_standalone":
         return StandaloneEngine(cfg, n_input)

@@ -80,8 +80,15 @@ def standalone():
 
 
 @pytest.fixture
-def runtime(standalone):
-    """``make(overrides, n_input)``: an engine on Brian2's runtime device (Cython)."""
+def runtime(standalone, monkeypatch):
+    """``make(overrides, n_input)``: an engine on Brian2's runtime device.
+
+    With numpy code: Cython would first compile every code object of the
+    network (minutes on a new machine) for networks this small.
+    """
+    from stdp.engine import RuntimeEngine
+
+    monkeypatch.setattr(RuntimeEngine, "codegen_target", "numpy")
     target = brian2.prefs.codegen.target
 
     def make(overrides, n_input):

@@ -240,7 +240,7 @@ def test_killed_run_resumes_bit_for_bit(tmp_path, monkeypatch):
 
 def test_run_arguments_are_kept_while_another_run_of_the_build_is_going_on(tmp_path):
     """Sharded passes share a build: one run must not delete the files another reads."""
-    import fcntl
+    from filelock import ReadWriteLock
 
     from stdp.engine import _remove_run_args
 
@@ -250,15 +250,17 @@ def test_run_arguments_are_kept_while_another_run_of_the_build_is_going_on(tmp_p
     (tmp_path / "static_arrays" / "init_exc_v_0123.dat.lock").touch()
     built = tmp_path / "static_arrays" / "_static_array__array_input__k_indices"
     built.write_bytes(b"\0" * 8)
-    with (
-        open(tmp_path / ".run_args.lock", "a") as other,
-        open(tmp_path / ".run_args.lock", "a") as mine,
-    ):
-        fcntl.flock(other, fcntl.LOCK_SH)  # another process's run is in progress
+    path = tmp_path / ".run_args.lock"
+    other = ReadWriteLock(path, is_singleton=False)
+    mine = ReadWriteLock(path, is_singleton=False)
+    try:
+        with other.read_lock():  # another run of this build is in progress
+            _remove_run_args(tmp_path, mine)
+            assert arg.exists()
         _remove_run_args(tmp_path, mine)
-        assert arg.exists()
-        fcntl.flock(other, fcntl.LOCK_UN)
-        _remove_run_args(tmp_path, mine)
+    finally:
+        other.close()
+        mine.close()
     assert sorted(p.name for p in (tmp_path / "static_arrays").iterdir()) == [built.name]
 
 
