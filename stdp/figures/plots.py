@@ -97,6 +97,12 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
+def _grid_shape(n: int, n_cols: int | None) -> tuple[int, int]:
+    """Rows and columns of a grid of ``n`` tiles; ``ceil(sqrt(n))`` columns by default."""
+    n_cols = n_cols or max(1, math.ceil(math.sqrt(n)))
+    return max(1, math.ceil(n / n_cols)), n_cols
+
+
 def _image_axes(ax: Axes) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
@@ -146,8 +152,7 @@ def receptive_field_grid(
             f"{height}x{width}, got {weights.shape}"
         )
     n = weights.shape[1]
-    n_cols = n_cols or max(1, math.ceil(math.sqrt(n)))
-    n_rows = max(1, math.ceil(n / n_cols))
+    n_rows, n_cols = _grid_shape(n, n_cols)
     grid = np.full((n_rows * (height + gap) - gap, n_cols * (width + gap) - gap), np.nan)
     for j in range(n):
         r, c = divmod(j, n_cols)
@@ -332,8 +337,7 @@ def plot_assignments(
     if axes.size > 1:
         grid_ax = axes[1]
         n = assignments.size
-        cols = n_cols or max(1, math.ceil(math.sqrt(n)))
-        rows = max(1, math.ceil(n / cols))
+        rows, cols = _grid_shape(n, n_cols)
         grid = np.full((rows, cols), np.nan)
         grid.flat[:n] = np.where(assignments >= 0, assignments % 10, np.nan)
         cmap = tab10.with_extremes(bad="0.85")
