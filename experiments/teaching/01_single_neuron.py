@@ -40,7 +40,6 @@ It runs in Brian2's runtime mode (numpy code, no compiler) in a few seconds.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import brian2
@@ -50,6 +49,7 @@ import numpy as np
 from brian2 import Network, SpikeMonitor, StateMonitor, TimedArray, ms, mV, second
 
 from stdp.config import load_config
+from stdp.figures.run import lesson_main, save_lesson_figure
 from stdp.network import excitatory_group
 
 #: Constant excitatory conductances (units of the leak conductance), one neuron each.
@@ -127,20 +127,8 @@ def main(out_dir: Path) -> Path:
     axes[2].set_title("adaptive threshold (+0.05 mV per spike)")
     axes[2].legend()
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "01_single_neuron.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"figure: {path}")
-    return path
+    return save_lesson_figure(fig, out_dir, "01_single_neuron")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("figures/out/teaching"),
-        help="folder for the figure (default: figures/out/teaching)",
-    )
-    main(parser.parse_args().out)
+    lesson_main(main, __doc__)

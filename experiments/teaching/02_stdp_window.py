@@ -40,7 +40,6 @@ window is one short simulation. Run it with::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -49,6 +48,7 @@ import numpy as np
 from brian2 import ms
 
 from stdp.config import load_config
+from stdp.figures.run import lesson_main, save_lesson_figure
 from stdp.window import closed_form_window, default_delta_t, stdp_window
 
 #: Doublet intervals T compared in panel 2.
@@ -98,20 +98,8 @@ def main(out_dir: Path) -> Path:
         ax.set_ylabel("weight change dw")
         ax.legend()
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "02_stdp_window.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"figure: {path}")
-    return path
+    return save_lesson_figure(fig, out_dir, "02_stdp_window")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("figures/out/teaching"),
-        help="folder for the figure (default: figures/out/teaching)",
-    )
-    main(parser.parse_args().out)
+    lesson_main(main, __doc__)

@@ -35,7 +35,6 @@ Run it with::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import brian2
@@ -45,6 +44,7 @@ import numpy as np
 from brian2 import ms
 
 from stdp.config import load_config
+from stdp.figures.run import lesson_main, save_lesson_figure
 from stdp.network import cycle_duration, initial_state
 from stdp.recording import prepare_network
 
@@ -130,20 +130,8 @@ def main(out_dir: Path) -> Path:
         bars.set_ylabel("spikes per image")
         bars.legend(fontsize=7)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "03_lateral_inhibition.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"figure: {path}")
-    return path
+    return save_lesson_figure(fig, out_dir, "03_lateral_inhibition")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("figures/out/teaching"),
-        help="folder for the figure (default: figures/out/teaching)",
-    )
-    main(parser.parse_args().out)
+    lesson_main(main, __doc__)

@@ -37,7 +37,6 @@ mode. Run it with::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import brian2
@@ -49,6 +48,7 @@ from brian2 import StateMonitor, ms
 from stdp.config import load_config
 from stdp.datasets import load_digits
 from stdp.encoding import encode_images
+from stdp.figures.run import lesson_main, save_lesson_figure
 from stdp.network import cycle_duration, initial_state
 from stdp.recording import prepare_network
 
@@ -121,20 +121,8 @@ def main(out_dir: Path) -> Path:
     axes[2].set_title(f"weights after {N_EXAMPLES} presentations")
     axes[2].legend()
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "04_normalisation.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"figure: {path}")
-    return path
+    return save_lesson_figure(fig, out_dir, "04_normalisation")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("figures/out/teaching"),
-        help="folder for the figure (default: figures/out/teaching)",
-    )
-    main(parser.parse_args().out)
+    lesson_main(main, __doc__)

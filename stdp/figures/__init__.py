@@ -5,11 +5,13 @@
   given (or a new one) and returns the axes; nothing is saved.
 - `stdp.figures.run`: `make_figures` reads a results folder once and writes
   every figure (``stdp figures RUN_DIR``); `script_main` is the command line of
-  the paper-figure scripts in the project's ``figures/`` folder.
+  the paper-figure scripts in the project's ``figures/`` folder, `lesson_main`
+  and `save_lesson_figure` those of the teaching scripts in ``experiments/teaching/``.
 - ``paper.mplstyle``: the one style of every figure, `STYLE`
   (``matplotlib.style.use("stdp.figures.paper")``).
 
-Only `make_figures`, `save_figure`, `write_animation` and `script_main` write files.
+Only `make_figures`, `save_figure`, `write_animation`, `script_main`,
+`save_lesson_figure` and `lesson_main` write files.
 """
 
 from . import plots, run

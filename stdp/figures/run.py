@@ -25,7 +25,9 @@ package's ``paper.mplstyle``), and every file is written atomically. A figure
 whose data the folder does not have yet (no ``metrics.json`` before the run
 ends, fewer than two snapshots) or whose data set cannot be loaded on this
 machine (the presentation) is skipped with a logged warning. `script_main`
-is the command line of the scripts in the project's ``figures/`` folder.
+is the command line of the scripts in the project's ``figures/`` folder;
+`lesson_main` and `save_lesson_figure` are those of the teaching scripts in
+``experiments/teaching/``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ __all__ = [
     "write_animation",
     "make_figures",
     "script_main",
+    "LESSON_OUT",
+    "lesson_main",
+    "save_lesson_figure",
 ]
 
 logger = logging.getLogger(__name__)
@@ -592,3 +597,66 @@ def _window_script(
         out_dir = Path(out) if out else Path("figures") / "out"
     with matplotlib.style.context(STYLE):
         return save_figure(stdp_window_figure(cfg), out_dir / "stdp_window", formats)
+
+
+# -- the teaching scripts (experiments/teaching/): one figure each, drawn with pyplot -------------
+
+#: Where a teaching script writes its figure unless given ``--out``.
+LESSON_OUT = Path("figures/out/teaching")
+
+
+def save_lesson_figure(fig: Figure, out_dir: str | Path, name: str) -> Path:
+    """Write a lesson's figure as ``out_dir/<name>.png`` at 120 dpi, close it, print the path.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (made with `matplotlib.pyplot`; it is closed afterwards).
+    out_dir : str or Path
+        The folder, created if missing.
+    name : str
+        The file name without ``.png`` (the script's name, e.g. ``"01_single_neuron"``).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    print(f"figure: {path}")
+    return path
+
+
+def lesson_main(
+    main: Callable[[Path], Path], doc: str | None, argv: Sequence[str] | None = None
+) -> Path:
+    """The command line of a teaching script: ``[--out DIR]``, then ``main(DIR)``.
+
+    Parameters
+    ----------
+    main : callable
+        The script's ``main(out_dir) -> Path``, which draws and saves the figure.
+    doc : str or None
+        The script's docstring; its first line is the ``--help`` description.
+    argv : sequence of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    Path
+        What ``main`` returns (the figure written).
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=LESSON_OUT,
+        help=f"folder for the figure (default: {LESSON_OUT})",
+    )
+    return main(parser.parse_args(argv).out)
