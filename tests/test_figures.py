@@ -328,3 +328,20 @@ def test_script_main_errors_are_one_line(run_dir, tmp_path, capsys):
     assert len(err) == 1 and "no such results folder" in err[0]
     with pytest.raises(ValueError, match="unknown figure"):
         script_main("nope", None, [])
+
+
+def test_a_lesson_saves_its_figure_where_the_command_line_says(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+
+    from stdp.figures import lesson_main, save_lesson_figure
+
+    def main(out_dir):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        return save_lesson_figure(fig, out_dir, "00_lesson")
+
+    path = lesson_main(main, "A lesson.\n\nMore text.", ["--out", str(tmp_path / "out")])
+    assert path == tmp_path / "out" / "00_lesson.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plt.get_fignums() == []  # the figure was closed
+    assert capsys.readouterr().out.strip() == f"figure: {path}"
