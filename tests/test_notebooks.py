@@ -73,7 +73,7 @@ def run_notebook(name: str, env: dict, report: str) -> tuple[dict, nbformat.Note
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
     line = next(line for line in text.splitlines() if line.startswith(MARK))
     values = json.loads(line[len(MARK) :])
-    shown = {k: v for k, v in values.items() if not isinstance(v, list | dict) or len(v) <= 4}
+    shown = {k: v for k, v in values.items() if len(json.dumps(v)) < 300}
     print(f"\n{name}: {seconds:.0f} s, {shown}")  # with pytest -s
     assert Path(values["executable"]).resolve() == Path(sys.executable).resolve()
     assert values["cache"] == os.environ["STDP_CACHE_DIR"]
