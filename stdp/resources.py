@@ -39,11 +39,13 @@ from .errors import ConfigError
 __all__ = ["estimate_memory", "available_memory", "check_memory", "format_bytes"]
 
 #: Python with NumPy, SciPy, scikit-learn, SymPy, Brian2 and stdp imported, the
-#: Brian2 objects of the network and its generated code: measured peak RSS of
-#: ``stdp run`` on the digits with 100 neurons, minus the terms below.
-PYTHON_BASE = 360 * 2**20
-#: The compiled simulation's own code, C++ runtime and small arrays (measured).
-BINARY_BASE = 8 * 2**20
+#: Brian2 objects of the network and its generated code: ``stdp run`` on the
+#: digits with 100 neurons peaks at 251 MB (``ru_maxrss``), its arrays at 2 MB;
+#: rounded up for other versions of the libraries.
+PYTHON_BASE = 260 * 2**20
+#: The compiled simulation's own code, C++ runtime and small arrays (5 MB measured
+#: with 100 neurons).
+BINARY_BASE = 6 * 2**20
 #: Synapses are numbered with 32-bit integers by Brian2 (and its delay queue).
 MAX_SYNAPSES = 2**31 - 1
 #: float64 values per excitatory/inhibitory neuron pair, Python and binary together:
@@ -145,8 +147,9 @@ def estimate_memory(
             and the uint8 pixels taken from the images.
         ``spike_counts``
             Spikes per cycle and neuron of a chunk (int64, and the examples'
-            copy), and the labelling and test passes' counts (int64, the
-            pieces and their concatenation).
+            copy), and the labelling and test passes' counts (int64: the
+            pieces and their concatenation of the pass under way, and the
+            finished labelling pass's while the test pass runs).
         ``neurons``
             Per-neuron state (`NEURON_VALUES`).
         ``dataset``
@@ -207,7 +210,10 @@ def estimate_memory(
         "example_table": 3 * _F8 * table_cells + table_cells,
         "neurons": NEURON_VALUES * _F8 * n_exc,
     }
-    counts = 2 * _F8 * chunk * n_exc + 2 * _F8 * (n_label + n_test) * n_exc
+    # A chunk's counts per cycle and neuron and the examples' copy; a pass's counts
+    # as the pieces of its chunks and their concatenation, the labelling pass's
+    # kept while the test pass runs: at most max(2 L, L + 2 T) rows.
+    counts = 2 * _F8 * chunk * n_exc + _F8 * (n_label + max(n_label, 2 * n_test)) * n_exc
     terms = dict(one_process)
     terms["spike_counts"] = counts
     terms["dataset"] = int(n_images_held) * image_bytes
