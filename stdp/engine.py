@@ -26,6 +26,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -36,7 +37,7 @@ from pathlib import Path
 import brian2
 import numpy as np
 from brian2 import prefs, second
-from filelock import FileLock, ReadWriteLock, Timeout
+from filelock import ReadWriteLock, Timeout
 
 from .cache import cache_dir
 from .config import Config
@@ -340,7 +341,12 @@ class StandaloneEngine(Engine):
         seed_var = device.get_array_name(self._built.controller.variables["rng_seed"])
         device.insert_code("main", self._seed_statement(f"brian::{seed_var}[0]"))
         self._built.net.run(self.duration, namespace={})
-        with FileLock(self.build_dir / ".build.lock"):
+        # One reader-writer lock per build: building (and deleting run arguments)
+        # takes it alone, every run of the binary shares it. So a process that
+        # rebuilds a cached build (make relinks ./main) never does so while
+        # another process runs that binary (or reads its files).
+        self._lock = ReadWriteLock(self.build_dir / ".build.lock", is_singleton=False)
+        with self._lock.write_lock():
             self._build(device)
         self._results = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         self.setup_seconds = time.perf_counter() - start
@@ -358,8 +364,11 @@ class StandaloneEngine(Engine):
         # array that this build is rewriting (see `_write_static_arrays_atomically`).
         real = brian2.get_device()  # brian2.device is a proxy object
         real.write_static_arrays = lambda d: _write_static_arrays_atomically(real, d)
+        before = _sources(self.build_dir)
         device.build(directory=directory, compile=False, run=False, with_output=False)
+        _sort_clock_resets(self.build_dir / "main.cpp")
         self._adjust_sources()
+        _keep_unchanged_times(self.build_dir, before)
         device.compile_source(directory, get_compiler_and_args()[0], False, False)
 
     def _adjust_sources(self) -> None:
@@ -420,9 +429,8 @@ class StandaloneEngine(Engine):
         # Each run holds a shared lock from writing its files until its binary
         # has read them; files are only deleted under the exclusive lock, i.e.
         # when no other run of this build is in progress (else the next one does).
-        lock = ReadWriteLock(self.build_dir / ".run_args.lock", is_singleton=False)
         try:
-            with lock.read_lock():
+            with self._lock.read_lock():
                 device.run(
                     directory=str(self.build_dir),
                     results_directory=self._results,
@@ -435,13 +443,13 @@ class StandaloneEngine(Engine):
                 "continue with 'stdp resume RUN_DIR'"
             ) from None
         finally:
-            _remove_run_args(self.build_dir, lock)
-            lock.close()
+            _remove_run_args(self.build_dir, self._lock)
         _check_binary_output(Path(device.results_dir) / "stdout.txt")
         return self._collect(float(device._last_run_time))
 
     def close(self) -> None:
         super().close()
+        self._lock.close()
         shutil.rmtree(self.build_dir / self._results, ignore_errors=True)
         brian2.get_device().__dict__.pop("write_static_arrays", None)
         brian2.device.reinit()
@@ -532,6 +540,58 @@ def _write_static_arrays_atomically(device, directory: str) -> None:
             if old.exists() and filecmp.cmp(new, old, shallow=False):
                 continue
             os.replace(new, old)
+
+
+_SOURCE_SUFFIXES = (".cpp", ".h", ".hpp", ".cu", ".cuh")
+#: A clock's reset in Brian2's main.cpp: ``_array_<clock>_timestep[0] = 0;`` or ``..._t[0] = 0.0;``.
+_CLOCK_RESET = re.compile(r"^\s*_array_(\w+?)_(timestep\[0\] = 0|t\[0\] = 0\.0);$")
+
+
+def _sources(build_dir: Path) -> dict[Path, tuple[bytes, int]]:
+    """Content and modification time of every source file of a build (and its makefile)."""
+    found = {}
+    for path in build_dir.rglob("*"):
+        if path.is_file() and (path.suffix in _SOURCE_SUFFIXES or path.name == "makefile"):
+            found[path] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return found
+
+
+def _keep_unchanged_times(build_dir: Path, before: dict[Path, tuple[bytes, int]]) -> None:
+    """Give a regenerated file with the same content its old time stamp back.
+
+    ``make`` compares time stamps: a source that Brian2 wrote again, but that
+    came out the same, must not make an up-to-date build compile again.
+    """
+    for path, (content, mtime) in before.items():
+        if path.exists() and path.stat().st_mtime_ns != mtime and path.read_bytes() == content:
+            os.utime(path, ns=(mtime, mtime))
+
+
+def _sort_clock_resets(main_cpp: Path) -> None:
+    """Put Brian2's clock resets in main.cpp in one order (it writes them in set order).
+
+    The order changes from one process to the next, so every process that
+    loaded a cached build compiled main.cpp again. The resets are independent
+    assignments; sorted by clock they read the same in every process.
+    """
+    if not main_cpp.exists():
+        return
+    lines = main_cpp.read_text().splitlines(keepends=True)
+    out, run = [], []
+    for line in [*lines, ""]:
+        if _CLOCK_RESET.match(line.rstrip("\n")):
+            run.append(line)
+            continue
+        if run:
+            clocks: dict[str, list[str]] = {}
+            for reset in run:
+                clocks.setdefault(_CLOCK_RESET.match(reset.rstrip("\n")).group(1), []).append(reset)
+            out.extend(reset for name in sorted(clocks) for reset in clocks[name])
+            run = []
+        out.append(line)
+    text = "".join(out)
+    if text != "".join(lines):
+        main_cpp.write_text(text)
 
 
 def _check_binary_output(path: Path) -> None:

@@ -27,7 +27,9 @@ exactly the result the run would have had without the interruption.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import os
 import shutil
 import sys
 import warnings
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from .checkpoint import FILENAME, PHASES, Checkpoint
 from .config import Config, load_config
@@ -61,6 +64,8 @@ __all__ = [
     "load_checkpoint",
 ]
 
+#: The default ``stream``: the standard error of the moment the object is made.
+STDERR: Any = type("Stderr", (), {"__repr__": lambda self: "sys.stderr"})()
 #: Engine settings that `evaluate_run` may change (they do not touch the trained network).
 EVALUATE_KEYS = ("protocol.eval_presentation", "engine.eval_shard_size", "engine.workers")
 CHECKPOINT = FILENAME
@@ -147,17 +152,18 @@ class Experiment:
         self,
         cfg: Config,
         run_dir: str | Path,
-        stream: TextIO | None = sys.stderr,
+        stream: TextIO | None = STDERR,
         checkpoint: Checkpoint | None = None,
     ):
         self.cfg = cfg
         self.run_dir = Path(run_dir)
-        self.stream = stream
+        self.stream = sys.stderr if stream is STDERR else stream
         self.data = _load_data(cfg)
         shape = self.data.dataset.image_shape
         self.n_input = int(np.prod(shape))
         self.metrics: dict[str, Any] | None = None
         self._versions = versions()
+        self._lock: FileLock | None = None
         if checkpoint is None:
             network = Network(cfg)
             network._start(self.n_input, shape)
@@ -178,7 +184,7 @@ class Experiment:
         config: Config | str | Path | dict | None,
         overrides: list[str] | tuple[str, ...] = (),
         out: str | Path | None = None,
-        stream: TextIO | None = sys.stderr,
+        stream: TextIO | None = STDERR,
     ) -> Experiment:
         """A new results folder for ``config`` (checked before anything is written).
 
@@ -200,16 +206,23 @@ class Experiment:
             else load_config(config, overrides)
         )
         source = config if isinstance(config, str | Path) else None
-        run_dir = Path(out) if out is not None else _default_out(source)
-        if (run_dir / CHECKPOINT).exists() or (run_dir / "config.toml").exists():
-            raise CheckpointError(
-                f"{run_dir} already holds a run; use 'stdp resume {run_dir}' or another --out"
-            )
+        run_dir = Path(out) if out is not None else default_out(source)
+        _refuse_a_finished_or_started_run(run_dir)
         exp = cls(cfg, run_dir, stream)  # loads and checks the data set
         validate_model(cfg, exp.n_input)  # every equation string, units included
         run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / "config.toml", cfg.to_toml())
-        exp.say(f"results folder: {run_dir}")
+        exp._lock = lock_folder(run_dir)
+        try:
+            _refuse_a_finished_or_started_run(run_dir)  # again, now that the folder is ours
+            again = (run_dir / "config.toml").exists()
+            atomic_write_text(run_dir / "config.toml", cfg.to_toml())
+            exp.set_status("created")
+            exp.say(f"results folder: {run_dir}")
+            if again:
+                exp.say("the earlier attempt in this folder left no checkpoint: starting again")
+        except BaseException:
+            exp.close()
+            raise
         return exp
 
     @classmethod
@@ -217,15 +230,27 @@ class Experiment:
         cls,
         run_dir: str | Path,
         overrides: list[str] | tuple[str, ...] = (),
-        stream: TextIO | None = sys.stderr,
+        stream: TextIO | None = STDERR,
+        fresh_if_missing: bool = True,
     ) -> Experiment:
         """An existing results folder, ready to `run` what is left.
 
         ``overrides`` change settings that do not touch the trained network
-        (see `evaluate_run` and `extend_run`).
+        (see `evaluate_run` and `extend_run`). A folder whose run died before
+        its first checkpoint starts from the beginning (``fresh_if_missing``).
         """
-        cfg, ck = load_checkpoint(run_dir, overrides)
-        return cls(cfg, run_dir, stream, ck)
+        lock = lock_folder(run_dir) if (Path(run_dir) / "config.toml").exists() else None
+        try:
+            cfg, ck = load_checkpoint(run_dir, overrides, fresh_if_missing)
+            exp = cls(cfg, run_dir, stream, ck)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        exp._lock = lock
+        if ck is None:
+            exp.say("no checkpoint yet: starting the run from the beginning")
+        return exp
 
     # -- logging -------------------------------------------------------------------------
     def log(self, message: str) -> None:
@@ -256,14 +281,51 @@ class Experiment:
         """Run (or continue) every phase that is not done yet; write and return the metrics."""
         try:
             if self.checkpoint.phase == "train":
+                self.set_status("training")
                 self._train()
             if self.checkpoint.phase in ("label", "test"):
+                self.set_status("evaluating")
                 self._evaluate_passes()
             self.metrics = self.write_metrics()
+            self.set_status("done")
             return self.metrics
+        except KeyboardInterrupt:
+            self._note_end("interrupted", "interrupted")
+            raise
+        except BaseException as err:
+            self._note_end("failed", " ".join(str(err).split()) or type(err).__name__)
+            raise
         finally:
             shutdown_workers()
             release_engine()
+            self.close()
+
+    def close(self) -> None:
+        """Release the results folder (another process may then resume it)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def set_status(self, state: str, **details: Any) -> None:
+        """Record in ``status.json`` what the folder holds: created, training, evaluating,
+        done, failed or interrupted (with the process and the time)."""
+        record = {
+            "state": state,
+            "phase": self.checkpoint.phase,
+            "examples_trained": int(self.network.position_.done),
+            "pid": os.getpid(),
+            "time": _dt.datetime.now().isoformat(timespec="seconds"),
+            **details,
+        }
+        atomic_write_json(self.run_dir / "status.json", record)
+
+    def _note_end(self, state: str, error: str) -> None:
+        """Log how the run ended and record it, without hiding the original error."""
+        try:
+            self.log(f"{state}: {error}")
+            self.set_status(state, error=error)
+        except OSError:  # e.g. the disk is full: the original error matters more
+            pass
 
     def _train(self) -> None:
         cfg, ck, net = self.cfg, self.checkpoint, self.network
@@ -490,7 +552,7 @@ def _update_running_accuracy(block, counts, labels, size, history, first, n_clas
 
 
 # -- entry points ----------------------------------------------------------------------
-def _default_out(cfg_path: str | Path | None) -> Path:
+def default_out(cfg_path: str | Path | None) -> Path:
     stem = Path(cfg_path).stem if cfg_path else "run"
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("results") / f"{stem}-{stamp}"
@@ -500,7 +562,7 @@ def run_experiment(
     config: str | Path | None,
     overrides: list[str] | tuple[str, ...] = (),
     out: str | Path | None = None,
-    stream: TextIO | None = sys.stderr,
+    stream: TextIO | None = STDERR,
 ) -> tuple[dict[str, Any], Path]:
     """Train, label and test as ``config`` says; return the metrics and the results folder.
 
@@ -512,20 +574,61 @@ def run_experiment(
 
 
 def load_checkpoint(
-    run_dir: str | Path, overrides: list[str] | tuple[str, ...] = ()
-) -> tuple[Config, Checkpoint]:
-    """Read a results folder's configuration (with ``overrides``) and checkpoint."""
+    run_dir: str | Path, overrides: list[str] | tuple[str, ...] = (), fresh_if_missing=False
+) -> tuple[Config, Checkpoint | None]:
+    """Read a results folder's configuration (with ``overrides``) and checkpoint.
+
+    A folder whose run died before its first checkpoint has only
+    ``config.toml``: with ``fresh_if_missing`` the checkpoint is then None
+    (the run starts from the beginning), else that is an error.
+    """
     run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir}: no such results folder")
     if not (run_dir / "config.toml").exists():
         raise CheckpointError(f"{run_dir}: no config.toml; not a results folder")
     cfg = load_config(run_dir / "config.toml", overrides)
     path = run_dir / CHECKPOINT
     if not path.exists():
+        if fresh_if_missing:
+            return cfg, None
         raise CheckpointError(f"{path}: no checkpoint yet; start the run again with 'stdp run'")
     return cfg, Checkpoint.load(path, n_exc=cfg["network.n_exc"])
 
 
-def resume_experiment(run_dir: str | Path, stream: TextIO | None = sys.stderr) -> dict[str, Any]:
+def lock_folder(run_dir: str | Path) -> FileLock:
+    """Take the results folder for this process, or refuse naming the process that has it.
+
+    Raises
+    ------
+    CheckpointError
+        If another process (or another `Experiment` here) holds the folder.
+    """
+    run_dir = Path(run_dir)
+    lock = FileLock(run_dir / ".lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        owner = "another process"
+        with contextlib.suppress(OSError, ValueError):
+            owner = f"process {int((run_dir / '.owner').read_text().split()[0])}"
+        raise CheckpointError(
+            f"{run_dir} is in use by {owner} (a run, resume, evaluate or extend); "
+            "wait for it to end or use another --out"
+        ) from None
+    atomic_write_text(run_dir / ".owner", f"{os.getpid()}\n")
+    return lock
+
+
+def _refuse_a_finished_or_started_run(run_dir: Path) -> None:
+    """`Experiment.create` may reuse a folder only if its run left no checkpoint."""
+    if (run_dir / CHECKPOINT).exists():
+        raise CheckpointError(
+            f"{run_dir} already holds a run; use 'stdp resume {run_dir}' or another --out"
+        )
+
+
+def resume_experiment(run_dir: str | Path, stream: TextIO | None = STDERR) -> dict[str, Any]:
     """Finish an interrupted run from its last checkpoint."""
     exp = Experiment.open(run_dir, stream=stream)
     if exp.checkpoint.phase == "done":
@@ -536,7 +639,7 @@ def resume_experiment(run_dir: str | Path, stream: TextIO | None = sys.stderr) -
 def evaluate_run(
     run_dir: str | Path,
     overrides: list[str] | tuple[str, ...] = (),
-    stream: TextIO | None = sys.stderr,
+    stream: TextIO | None = STDERR,
 ) -> dict[str, Any]:
     """Label and test again from the trained checkpoint (optionally with other label/test sizes)."""
     for text in overrides:
@@ -546,8 +649,9 @@ def evaluate_run(
                 f"--set {text!r}: evaluate only accepts label.*, test.* and "
                 f"{', '.join(EVALUATE_KEYS)}"
             )
-    exp = Experiment.open(run_dir, overrides, stream)
+    exp = Experiment.open(run_dir, overrides, stream, fresh_if_missing=False)
     if PHASES.index(exp.checkpoint.phase) < PHASES.index("label"):
+        exp.close()
         raise CheckpointError(f"{run_dir}: training is not finished; use 'stdp resume {run_dir}'")
     exp.checkpoint.forget_frozen_passes()
     exp.checkpoint.phase = "label"
@@ -562,7 +666,7 @@ def extend_run(
     run_dir: str | Path,
     overrides: list[str] | tuple[str, ...],
     out: str | Path | None = None,
-    stream: TextIO | None = sys.stderr,
+    stream: TextIO | None = STDERR,
 ) -> tuple[dict[str, Any], Path]:
     """Train a run further from its checkpoint, then label and test again.
 
@@ -589,6 +693,22 @@ def extend_run(
             )
     if "train.n_examples" not in keys:
         raise ConfigError("extend needs --set train.n_examples=N, the new length of training")
+    source_lock = lock_folder(run_dir) if (run_dir / "config.toml").exists() else None
+    try:
+        exp = _extension(run_dir, overrides, out, stream)
+    except BaseException:
+        if source_lock is not None:
+            source_lock.release()
+        raise
+    if out is None:
+        exp._lock = source_lock
+    elif source_lock is not None:
+        source_lock.release()  # a copy is extended: the original is free again
+    return exp.run(), exp.run_dir
+
+
+def _extension(run_dir: Path, overrides, out, stream) -> Experiment:
+    """The folder of `extend_run`, ready to run (the original's lock is held by the caller)."""
     cfg, ck = load_checkpoint(run_dir, overrides)
     done = int(ck.train.done)
     target = run_dir if out is None else Path(out)
@@ -610,6 +730,7 @@ def extend_run(
         if (target / CHECKPOINT).exists() or (target / "config.toml").exists():
             raise CheckpointError(f"{target} already holds a run; choose another --out")
         target.mkdir(parents=True, exist_ok=True)
+        exp._lock = lock_folder(target)
         if (run_dir / "log.txt").exists():
             shutil.copy2(run_dir / "log.txt", target / "log.txt")
         if (run_dir / "snapshots").is_dir():
@@ -622,4 +743,4 @@ def extend_run(
     ck.assignments = None
     exp.save_checkpoint()
     exp.say(f"extending training from {done} to {exp.data.n_train} examples (from {run_dir})")
-    return exp.run(), target
+    return exp

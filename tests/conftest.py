@@ -12,9 +12,17 @@ import pytest
 def _private_cache(tmp_path_factory):
     """Keep compiled networks of the test session out of the user's cache.
 
-    Set ``STDP_TEST_CACHE`` to reuse builds between test sessions.
+    The workers of ``pytest -n`` share one cache (builds are locked, so two
+    workers never compile the same network at once). Set ``STDP_TEST_CACHE``
+    to reuse builds between test sessions.
     """
-    root = os.environ.get("STDP_TEST_CACHE") or str(tmp_path_factory.mktemp("stdp-cache"))
+    root = os.environ.get("STDP_TEST_CACHE")
+    if not root:
+        base = tmp_path_factory.getbasetemp()
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n: one cache for all workers
+            base = base.parent
+        root = str(base / "stdp-cache")
+        os.makedirs(root, exist_ok=True)
     old = os.environ.get("STDP_CACHE_DIR")
     os.environ["STDP_CACHE_DIR"] = root
     from brian2 import prefs
