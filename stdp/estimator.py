@@ -43,6 +43,7 @@ from .errors import CheckpointError, ConfigError
 from .network import initial_state
 from .passes import STREAMS, FrozenPass, PassPosition, frozen_pass, run_pass
 from .progress import Progress
+from .resources import check_memory
 
 __all__ = ["Network", "versions"]
 
@@ -168,6 +169,7 @@ class Network(TransformerMixin, BaseEstimator):
     def _start(self, n_features: int, image_shape: tuple[int, int]) -> None:
         """A fresh, untrained network for images of ``image_shape``."""
         cfg = self._resolve_config()
+        check_memory(cfg, n_features, n_label=0, n_test=0)  # before anything is allocated
         self.config_ = cfg
         self.n_features_in_ = n_features
         self.image_shape_ = tuple(image_shape)

@@ -54,6 +54,7 @@ from .network import validate_model
 from .passes import FrozenPass, PassPosition
 from .pool import shutdown as shutdown_workers
 from .progress import Progress
+from .resources import check_memory
 
 __all__ = [
     "Experiment",
@@ -161,6 +162,14 @@ class Experiment:
         self.data = _load_data(cfg)
         shape = self.data.dataset.image_shape
         self.n_input = int(np.prod(shape))
+        dataset = self.data.dataset
+        check_memory(  # before anything is allocated or written
+            cfg,
+            self.n_input,
+            n_images_held=dataset.n_train + dataset.n_test,
+            n_label=len(self.data.label_labels),
+            n_test=len(self.data.test_labels),
+        )
         self.metrics: dict[str, Any] | None = None
         self._versions = versions()
         self._lock: FileLock | None = None

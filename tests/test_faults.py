@@ -200,3 +200,15 @@ def test_a_folder_that_cannot_be_made_ends_in_one_line(capsys, out):
     status = main(["run", "experiments/digits.toml", "--out", out])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and err[0].startswith("stdp: error: "), err
+
+
+def test_a_network_too_large_for_the_machine_is_refused_before_anything_is_written(
+    tmp_path, capsys
+):
+    out = tmp_path / "huge"
+    status = main(["run", "experiments/digits.toml", "--set", "network.n_exc=10000000",
+                   "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1
+    assert "network.n_exc" in err[0] and "GB" in err[0] and "available" in err[0]
+    assert not out.exists()
