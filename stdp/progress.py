@@ -32,6 +32,7 @@ class Progress:
         self.base = (since.examples, since.wall_seconds) if since is not None else (0, 0.0)
         self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
         self.last_print = 0.0
+        self.last_line = ""
         # the latest running training accuracy, shown at the end of the line
         self.note = ""
 
@@ -56,10 +57,12 @@ class Progress:
             if self.tty:
                 self.stream.write("\r" + line + ("\n" if final else ""))
                 self.stream.flush()
-            elif final or now - self.last_print > 10:
+            elif (final or now - self.last_print > 10) and line != self.last_line:
+                # (the last chunk's line may already be the final one: not twice)
                 self.stream.write(line + "\n")
                 self.stream.flush()
                 self.last_print = now
+                self.last_line = line
         if final and self.log is not None:
             self.log(line)
 
