@@ -14,6 +14,7 @@ compiler or the compiled simulation it starts.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -45,10 +46,11 @@ def peak_mb(source: Path, args: list[str]) -> tuple[float, str]:
             capture_output=True,
             text=True,
         )
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines or not lines[-1].startswith("maxrss_kb "):
-        raise SystemExit(f"run failed ({source}): {proc.stderr.strip().splitlines()[-1:]}")
-    return int(lines[-1].split()[1]) / 1024, lines[0]
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not lines or not lines[-1].startswith("maxrss_kb "):
+            raise SystemExit(f"run failed ({source}): {proc.stderr.strip().splitlines()[-1:]}")
+        accuracy = json.loads(Path(out, "run", "metrics.json").read_text())["accuracy"]
+    return int(lines[-1].split()[1]) / 1024, f"test accuracy {100 * accuracy:.2f} %"
 
 
 _CHILD = """
