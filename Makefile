@@ -2,10 +2,10 @@
 #   make demo   set up .venv, train + label + test on the embedded digits, print the accuracy
 #   make test   run the test suite (what CI runs)
 #
-# PYTHON: the first of python3.13, python3.12, python3.11, python3 on PATH that runs and is
+# PYTHON: the first of python3.11, python3.12, python3.13, python3 on PATH that runs and is
 # Python >= 3.11 (a name that is on PATH but does not run, e.g. a pyenv shim for a version
 # that is not selected, is skipped). Override with `make PYTHON=/path/to/python3.x test`.
-PYTHON_CANDIDATES := python3.13 python3.12 python3.11 python3
+PYTHON_CANDIDATES := python3.11 python3.12 python3.13 python3
 PYTHON_IS_OK      := import sys; sys.exit(sys.version_info < (3, 11))
 ifeq ($(origin PYTHON),undefined)
 PYTHON := $(firstword $(foreach p,$(PYTHON_CANDIDATES),\

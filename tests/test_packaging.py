@@ -270,7 +270,7 @@ def test_makefile_picks_a_python_at_least_3_11() -> None:
 
 @needs_make
 def test_makefile_skips_candidates_that_do_not_run(tmp_path: Path) -> None:
-    fake_python(tmp_path, "python3.13", works=False)
+    fake_python(tmp_path, "python3.11", works=False)  # the first candidate: a stale shim
     fake_python(tmp_path, "python3", works=True)
     result = print_python(path=str(tmp_path))
     assert result.returncode == 0, result.stderr
