@@ -35,7 +35,7 @@ demo: $(STAMP)
 	$(VENV)/bin/stdp run experiments/digits.toml --out results/digits-demo-$$(date +%Y%m%d-%H%M%S)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses=4
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow

@@ -158,6 +158,7 @@ def test_two_runs_into_one_folder_at_once_one_wins_the_other_is_refused(tmp_path
     _assert_same_run(reference, run_dir)  # the winner's results, not mixed with the loser's
 
 
+@pytest.mark.slow  # compiles the network once more, into its own empty cache
 def test_two_runs_of_one_config_in_two_folders_share_a_fresh_build_cache(tmp_path, reference):
     """Both build the same network into an empty cache at the same moment."""
     config = _config_file(tmp_path, LONGER)
