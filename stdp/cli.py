@@ -33,6 +33,14 @@ from .errors import StdpError
 __all__ = ["main"]
 
 
+def _add_set(parser: argparse.ArgumentParser, help: str) -> None:
+    """The repeatable ``--set SECTION.KEY=VALUE`` option of a command."""
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+        help=help,
+    )  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stdp",
@@ -42,13 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="train, label and test as a config file says")
     run.add_argument("config", help="TOML config file, e.g. experiments/digits.toml")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help='override a config value, e.g. --set network.n_exc=100 --set "protocol.rest=150 ms"',
+    _add_set(
+        run, 'override a config value, e.g. --set network.n_exc=100 --set "protocol.rest=150 ms"'
     )
     run.add_argument("--out", help="results folder (default: results/<config>-<time>)")
 
@@ -60,13 +63,9 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("evaluate", help="label and test again from a run's checkpoint")
     evaluate.add_argument("run_dir", help="the results folder of a finished training")
-    evaluate.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="label.*, test.*, protocol.eval_presentation, engine.eval_shard_size or "
+    _add_set(
+        evaluate,
+        "label.*, test.*, protocol.eval_presentation, engine.eval_shard_size or "
         "engine.workers, e.g. --set test.presentations=10",
     )
 
@@ -74,13 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         "extend", help="train a run further from its checkpoint, then label and test again"
     )
     extend.add_argument("run_dir", help="the results folder of a finished or stopped run")
-    extend.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="train.n_examples=N (required, more than already trained); also train.*, "
+    _add_set(
+        extend,
+        "train.n_examples=N (required, more than already trained); also train.*, "
         "label.*, test.*, engine.*",
     )
     extend.add_argument(
@@ -111,14 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 
     describe = sub.add_parser("describe", help="print the model of a config as Markdown")
     describe.add_argument("config", help="TOML config file, e.g. experiments/digits.toml")
-    describe.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override a config value before describing",
-    )
+    _add_set(describe, "override a config value before describing")
     return parser
 
 
