@@ -21,7 +21,6 @@ continue, and exits with 130 (SIGINT) or 143 (SIGTERM).
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import logging
 import signal
 import sys
@@ -139,10 +138,10 @@ def _log(run_dir: Path | None, message: str) -> None:
     """Append ``message`` to the results folder's log, if there is one to write to."""
     if run_dir is None or not run_dir.is_dir():
         return
-    stamp = _dt.datetime.now().isoformat(timespec="seconds")
+    from .experiment import append_log
+
     try:
-        with open(run_dir / "log.txt", "a", encoding="utf-8") as handle:
-            handle.write(f"{stamp} {message}\n")
+        append_log(run_dir, message)
     except OSError:
         pass
 

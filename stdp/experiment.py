@@ -172,6 +172,7 @@ class Experiment:
         )
         self.metrics: dict[str, Any] | None = None
         self._versions = versions()
+        self._config_toml = cfg.to_toml()  # what every checkpoint embeds
         self._lock: FileLock | None = None
         if checkpoint is None:
             network = Network(cfg)
@@ -264,9 +265,7 @@ class Experiment:
     # -- logging -------------------------------------------------------------------------
     def log(self, message: str) -> None:
         """Append a time-stamped line to ``log.txt``."""
-        stamp = _dt.datetime.now().isoformat(timespec="seconds")
-        with open(self.run_dir / "log.txt", "a", encoding="utf-8") as handle:
-            handle.write(f"{stamp} {message}\n")
+        append_log(self.run_dir, message)
 
     def say(self, message: str) -> None:
         """Log a line and show it on the stream."""
@@ -281,7 +280,7 @@ class Experiment:
         ck = self.checkpoint
         ck.state = self.network.state_
         ck.train = self.network.position_
-        ck.config = self.cfg.to_toml()
+        ck.config = self._config_toml
         ck.versions = self._versions
         ck.save(self.run_dir / CHECKPOINT)
 
@@ -603,6 +602,13 @@ def load_checkpoint(
             return cfg, None
         raise CheckpointError(f"{path}: no checkpoint yet; start the run again with 'stdp run'")
     return cfg, Checkpoint.load(path, n_exc=cfg["network.n_exc"])
+
+
+def append_log(run_dir: str | Path, message: str) -> None:
+    """Append ``message`` with a time stamp to the results folder's ``log.txt``."""
+    stamp = _dt.datetime.now().isoformat(timespec="seconds")
+    with open(Path(run_dir) / "log.txt", "a", encoding="utf-8") as handle:
+        handle.write(f"{stamp} {message}\n")
 
 
 def lock_folder(run_dir: str | Path) -> FileLock:
