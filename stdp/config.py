@@ -553,6 +553,7 @@ def _check_consistency(cfg: Config) -> None:
     if not cfg["network.w_init_min"] <= cfg["network.w_init_max"]:
         raise ConfigError("network.w_init_min: must not exceed network.w_init_max")
     dt = float(cfg["network.dt"])
+    _check_code(cfg, dt)
     for key in ("protocol.presentation", "protocol.rest", "protocol.eval_presentation"):
         if cfg[key] == "same":
             continue
@@ -562,6 +563,31 @@ def _check_consistency(cfg: Config) -> None:
                 f"{key}: {_show(cfg[key], ms)} is not a whole number of time steps of "
                 f"{_show(cfg['network.dt'], ms)}"
             )
+
+
+def _check_code(cfg: Config, dt: float) -> None:
+    """Checks of the temporal input codes' parameters against each other and the time step."""
+    code = cfg["encoding.code"]
+    if code not in ("latency", "rank_order"):
+        return
+    period = float(cfg["encoding.volley_period"])
+    if period < dt * (1 - 1e-9):
+        raise ConfigError(
+            f"encoding.volley_period: {_show(cfg['encoding.volley_period'], ms)} is shorter "
+            f"than network.dt ({_show(cfg['network.dt'], ms)})"
+        )
+    if code == "latency" and float(cfg["encoding.latency_max"]) >= period:
+        raise ConfigError(
+            f"encoding.latency_max: {_show(cfg['encoding.latency_max'], ms)} must be below "
+            f"encoding.volley_period ({_show(cfg['encoding.volley_period'], ms)}) so that each "
+            "volley ends before the next one starts"
+        )
+    if code == "rank_order" and float(cfg["encoding.rank_interval"]) < dt * (1 - 1e-9):
+        raise ConfigError(
+            f"encoding.rank_interval: {_show(cfg['encoding.rank_interval'], ms)} is shorter "
+            f"than network.dt ({_show(cfg['network.dt'], ms)}): successive ranks would share "
+            "a time step"
+        )
 
 
 def eval_config(cfg: Config) -> Config:

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from brian2 import ms
@@ -52,8 +53,8 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         ``result["exc"]["threshold"]``; the strings are those passed to
         Brian2 by `stdp.network` (stripped of surrounding blank lines).
     """
-    trace = eq.trace_operator(cfg["stdp.trace_update"])
     used = network.model_strings(cfg)  # built-in strings or the config's [equations]
+    inputs = network.input_strings(cfg)  # the input code's (encoding.code)
     strings = {
         "exc": {
             "model": used["exc_model"],
@@ -66,20 +67,16 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
             "threshold": used["inh_threshold"],
             "reset": used["inh_reset"],
         },
-        "input": (
-            {
-                "model": eq.INPUT_EQUATIONS_GEOMETRIC,
-                "threshold": eq.INPUT_THRESHOLD_GEOMETRIC,
-                "reset": eq.INPUT_RESET_GEOMETRIC.format(trace=trace),
-                "at the start of every cycle": eq.INPUT_FIRST_SPIKE,
-            }
-            if cfg["encoding.generator"] == "geometric"
-            else {
-                "model": eq.INPUT_EQUATIONS,
-                "threshold": eq.INPUT_THRESHOLD,
-                "reset": eq.INPUT_RESET.format(trace=trace),
-            }
-        ),
+        "input": {
+            role: code
+            for role, code in (
+                ("model", inputs["model"]),
+                ("threshold", inputs["threshold"]),
+                ("reset", inputs["reset"]),
+                ("at the start of every cycle", inputs["each_cycle"]),
+            )
+            if code
+        },
         "input_to_exc": {
             "model": eq.STDP_MODEL,
             "on_pre": used["stdp_on_pre"],
@@ -105,6 +102,35 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
     return {
         obj: {role: code.strip() for role, code in roles.items()} for obj, roles in strings.items()
     }
+
+
+def _code_text(cfg: Config) -> str:
+    """How the pixels drive the input neurons, in words (``encoding.code``)."""
+    code = cfg["encoding.code"]
+    if code in ("poisson", "bernoulli"):
+        draw = (
+            "drawn in every time step"
+            if code == "bernoulli" or cfg["encoding.generator"] == "bernoulli"
+            else "drawn as waiting times"
+        )
+        return (
+            f"every pixel drives one Poisson input neuron ({draw}, code {code}) at rate "
+            f"`pixel / 255 * max_rate` with max_rate = {_q(cfg, 'encoding.max_rate')}."
+        )
+    volleys = (
+        f"{cfg['encoding.volleys']} volley(s), {_q(cfg, 'encoding.volley_period')} apart; "
+        f"pixels at or below {cfg['encoding.min_intensity']:g} x 255 stay silent."
+    )
+    if code == "latency":
+        return (
+            "every pixel sends one spike per volley (latency code), "
+            f"`latency_max * (1 - pixel / 255)` after the volley's start with latency_max = "
+            f"{_q(cfg, 'encoding.latency_max')}; " + volleys
+        )
+    return (
+        "in every volley the pixels fire once each in order of decreasing intensity "
+        f"(rank-order code), {_q(cfg, 'encoding.rank_interval')} apart; " + volleys
+    )
 
 
 def _iter_params(schema: dict[str, Any], prefix: str = ""):
@@ -163,8 +189,12 @@ _SYMBOLS: tuple[tuple[str, str, str], ...] = (
     ("exc", "tau_post2", "stdp.tau_post2"),
     ("input", "tau_pre", "stdp.tau_pre"),
     ("input, spike_counter", "t_present", "protocol.presentation"),
-    ("input", "stim", "the examples' pixels / 255 (one row per cycle)"),
+    ("input", "stim", "the examples' pixels / 255, or their ranks (rank_order; one row per cycle)"),
     ("input", "t_never", "1e9 s: the next spike of an input that does not fire again"),
+    ("input", "latency_max", "encoding.latency_max"),
+    ("input", "min_intensity", "encoding.min_intensity"),
+    ("input", "rank_interval", "encoding.rank_interval"),
+    ("input", "period_steps", "encoding.volley_period"),
     ("input_to_exc", "nu_pre", "stdp.nu_pre"),
     ("input_to_exc", "nu_post", "stdp.nu_post"),
     ("input_to_exc", "w_max", "stdp.w_max"),
@@ -181,6 +211,8 @@ _SYMBOLS: tuple[tuple[str, str, str], ...] = (
     ("controller", "cumulative", "encoding.retry_count"),
     ("controller", "max_rate", "encoding.max_rate"),
     ("controller", "retry_rate_step", "encoding.retry_rate_step"),
+    ("controller", "volleys", "encoding.volleys"),
+    ("controller", "retry_volleys", "encoding.retry_volleys"),
 )
 
 
@@ -210,6 +242,9 @@ def symbol_rows(cfg: Config, n_input: int) -> list[tuple[str, str, str, str]]:
             value = f"{norm_total(cfg, n_input):g}"
         elif key == "encoding.retry_count":
             value = str(int(cfg[key] == "cumulative"))
+        elif symbol == "period_steps":  # the volley period in time steps
+            steps = float(cfg[key]) / float(cfg["network.dt"])
+            value = f"{math.floor(steps + 0.5):d}"
         elif key in params:
             value = _value(cfg, key, params[key])
         else:
@@ -340,13 +375,17 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         "## Protocol",
         "",
         f"- **Presentation**: each example is shown for {_q(cfg, 'protocol.presentation')}: "
-        "every pixel drives one Poisson input neuron at rate "
-        f"`pixel / 255 * max_rate` with max_rate = {_q(cfg, 'encoding.max_rate')}.",
+        + _code_text(cfg),
         f"- **Rest**: then {_q(cfg, 'protocol.rest')} with the input off, so that the variables "
         f"decay; one cycle is {float(cycle / ms):g} ms.",
         f"- **Retry rule**: an example evoking fewer than {cfg['encoding.min_spikes']} "
-        f"excitatory spikes ({retry}) is shown again with max_rate raised by "
-        f"{_q(cfg, 'encoding.retry_rate_step')}, at most {cfg['encoding.max_retries']} times.",
+        f"excitatory spikes ({retry}) is shown again with "
+        + (
+            f"{cfg['encoding.retry_volleys']} more volleys"
+            if cfg["encoding.code"] in ("latency", "rank_order")
+            else f"max_rate raised by {_q(cfg, 'encoding.retry_rate_step')}"
+        )
+        + f", at most {cfg['encoding.max_retries']} times.",
         "- **Normalisation**: "
         + (
             f"before every presentation while learning, each excitatory neuron's input weights "

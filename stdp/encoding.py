@@ -1,25 +1,50 @@
-"""Encoding images as Poisson input rates.
+"""Encoding images as input spikes: the table the network reads, and the codes.
 
-Each pixel drives one input neuron, a Poisson process whose rate is
-proportional to the pixel's intensity (Diehl & Cook 2015, §2.5):
+Each pixel drives one input neuron. How its intensity x = pixel/255 becomes
+spikes is set by ``encoding.code``; the spikes themselves are made inside the
+generated code (`stdp.equations`), from a table with one row per example that
+this module makes:
 
-    rate = pixel / 255 * (max_rate + retries * retry_rate_step)
+``poisson``, ``bernoulli``
+    Rate codes (Diehl & Cook 2015, §2.5): the neuron fires at
+    ``rate = x * (max_rate + retries * retry_rate_step)``, drawn once per time
+    step with probability ``rate * dt`` (``bernoulli``, and ``poisson`` with
+    ``encoding.generator = "bernoulli"``) or from the waiting times of that
+    same process (``poisson`` with the default geometric generator). With the
+    original code's values a white pixel fires at 63.75 Hz (pixel/4), and
+    every re-presentation of an example that evoked too few spikes adds
+    31.875 Hz (pixel/8). Table: the intensities x.
+``latency``
+    Time to first spike: one spike per pixel and volley, ``latency_max * (1 - x)``
+    after the volley's start; pixels with x <= ``min_intensity`` stay silent.
+    Table: the intensities x.
+``rank_order``
+    Rank order (Thorpe & Gautrais 1998): once per volley the pixels fire one
+    after the other in order of decreasing intensity, ``rank_interval`` apart.
+    Table: each pixel's rank (1 = brightest; ties go to the lower pixel
+    index), 0 for pixels at or below ``min_intensity``.
 
-With the original code's values a white pixel fires at 63.75 Hz (pixel/4),
-and every re-presentation of an example that evoked too few spikes adds
-31.875 Hz (pixel/8). The network looks the rates up in a table of
-intensities (pixel/255) inside the generated code; this module makes that table.
+The temporal codes send ``volleys`` volleys per presentation, ``volley_period``
+apart, and a re-presentation adds ``retry_volleys``.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-__all__ = ["encode_images"]
+if TYPE_CHECKING:
+    from .config import Config
+
+__all__ = ["CODES", "encode_images", "input_table", "intensity_ranks"]
+
+#: The values of ``encoding.code``.
+CODES = ("poisson", "bernoulli", "latency", "rank_order")
 
 
 def encode_images(images: np.ndarray) -> np.ndarray:
-    """Turn uint8 images into the intensity table the network reads.
+    """Turn uint8 images into intensities ``pixel / 255``, one row per image.
 
     Parameters
     ----------
@@ -28,7 +53,8 @@ def encode_images(images: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray of float64, shape (n_images, height * width)
-        ``pixel / 255``; the input rate is this times the current maximum rate.
+        ``pixel / 255``; the input rate of the rate codes is this times the
+        current maximum rate.
 
     Raises
     ------
@@ -41,3 +67,54 @@ def encode_images(images: np.ndarray) -> np.ndarray:
     if images.ndim != 3:
         raise ValueError(f"images: expected shape (n_images, height, width), got {images.shape}")
     return images.reshape(images.shape[0], -1).astype(np.float64) / 255.0
+
+
+def intensity_ranks(x: np.ndarray, min_intensity: float = 0.0) -> np.ndarray:
+    """Each pixel's rank by decreasing intensity, per row: 1 = brightest, 0 = silent.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_examples, n_input)
+        Intensities in [0, 1].
+    min_intensity : float
+        Pixels with ``x <= min_intensity`` get rank 0 (they send no spike).
+
+    Returns
+    -------
+    ndarray of float64, same shape
+        Ranks 1, 2, ... of the firing pixels in order of decreasing intensity
+        (equal intensities: the lower pixel index first), 0 for the others.
+
+    Examples
+    --------
+    >>> intensity_ranks(np.array([[0.2, 1.0, 0.0, 0.2]]))
+    array([[2., 1., 0., 3.]])
+    """
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    order = np.argsort(-x, axis=1, kind="stable")
+    ranks = np.empty_like(x)
+    positions = np.broadcast_to(np.arange(1, x.shape[1] + 1, dtype=np.float64), x.shape)
+    np.put_along_axis(ranks, order, positions, axis=1)
+    ranks[x <= min_intensity] = 0.0
+    return ranks
+
+
+def input_table(cfg: Config, pixels: np.ndarray) -> np.ndarray:
+    """The table the network reads for ``encoding.code``: intensities, or ranks for rank order.
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration (``encoding.code``, ``encoding.min_intensity``).
+    pixels : ndarray, shape (n_examples, n_input)
+        Pixel values in [0, 255], uint8 or any real type.
+
+    Returns
+    -------
+    ndarray of float64, same shape
+        ``pixel / 255``; for ``rank_order`` the ranks of `intensity_ranks`.
+    """
+    x = np.asarray(pixels, dtype=np.float64) / 255.0
+    if cfg["encoding.code"] == "rank_order":
+        return intensity_ranks(x, cfg["encoding.min_intensity"])
+    return x

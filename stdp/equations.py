@@ -68,6 +68,9 @@ __all__ = [
     "INPUT_THRESHOLD_GEOMETRIC",
     "INPUT_RESET_GEOMETRIC",
     "INPUT_FIRST_SPIKE",
+    "INPUT_EQUATIONS_LATENCY",
+    "INPUT_EQUATIONS_RANK_ORDER",
+    "INPUT_THRESHOLD_VOLLEY",
     "STDP_MODEL",
     "STDP_ON_PRE",
     "STDP_ON_POST",
@@ -176,6 +179,54 @@ INPUT_RESET_GEOMETRIC = "pre {trace} 1" + _NEXT_SPIKE.format(first=1)
 INPUT_FIRST_SPIKE = _NEXT_SPIKE.format(first=0).strip()
 
 # --------------------------------------------------------------------------
+# Temporal codes (``encoding.code = "latency"`` or ``"rank_order"``): every
+# pixel that fires sends one spike per volley, at a fixed ``offset`` after the
+# volley's start; the information is in the spike's time, not in a rate.
+#
+# - latency (time to first spike): ``offset = latency_max * (1 - x)`` with
+#   x = pixel/255, so a white pixel fires at the volley's start and fainter
+#   ones later; pixels with x <= min_intensity stay silent.
+# - rank order (Thorpe & Gautrais 1998): the pixels fire one after the other
+#   in order of decreasing intensity, ``rank_interval`` apart. The table
+#   ``stim`` then holds each pixel's rank (1 = brightest, 0 = silent), made by
+#   `stdp.encoding.input_table`; ties go to the lower pixel index.
+#
+# Times are counted in whole steps from the presentation's start
+# (``steps_in``), so a spike falls on the step nearest its offset, exactly
+# once per volley. A volley starts every ``volley_period`` (``period_steps``
+# steps); ``volleys_now`` volleys are sent, linked from the controller, which
+# adds ``retry_volleys`` at each re-presentation. A spike whose offset is not
+# within the period, or after the presentation window, is not sent.
+# --------------------------------------------------------------------------
+_VOLLEY = """
+steps_in = floor((t - t_start) / dt + 0.5) : 1
+offset_steps = floor(offset / dt + 0.5) : 1
+lag = steps_in - offset_steps : 1
+dpre/dt = -pre / tau_pre : 1
+k : 1 (linked)
+t_start : second (linked)
+volleys_now : 1 (linked)
+"""
+INPUT_EQUATIONS_LATENCY = (
+    """
+offset = latency_max * (1 - stim(k * second, i)) : second
+fires = int(stim(k * second, i) > min_intensity) : 1
+"""
+    + _VOLLEY
+)
+INPUT_EQUATIONS_RANK_ORDER = (
+    """
+offset = (stim(k * second, i) - 1) * rank_interval : second
+fires = int(stim(k * second, i) > 0.5) : 1
+"""
+    + _VOLLEY
+)
+INPUT_THRESHOLD_VOLLEY = (
+    "fires > 0 and offset_steps < period_steps and lag >= 0 and lag % period_steps == 0 "
+    "and lag < volleys_now * period_steps and t - t_start < t_present - dt/2"
+)
+
+# --------------------------------------------------------------------------
 # Plastic input -> excitatory synapses (triplet rule). ``dw`` is the weight
 # change after clipping; ``wsum_post`` tracks each neuron's weight sum so the
 # normalisation needs no pass over all synapses.
@@ -273,7 +324,8 @@ RESET_INPUT_STATE = "pre = 0"
 # The presentation protocol, run in generated code at the start of every
 # cycle (presentation + rest). ``nspk`` counts excitatory spikes during the
 # presentation window. Fewer than ``min_spikes`` -> show the same example
-# again with a higher rate, at most ``max_retries`` times.
+# again with a higher rate (rate codes) or more volleys (temporal codes), at
+# most ``max_retries`` times.
 # --------------------------------------------------------------------------
 CONTROLLER_EQUATIONS = """
 k : 1
@@ -281,6 +333,7 @@ retries : 1
 nspk : 1
 t_start : second
 max_rate_now : Hz
+volleys_now : 1
 learning : 1
 learning_now : 1
 n_valid : 1
@@ -294,6 +347,7 @@ nspk = nspk * (1 - advance) * cumulative
 t_start = t
 showing = int(k < n_valid)
 max_rate_now = showing * (max_rate + retries * retry_rate_step)
+volleys_now = showing * (volleys + retries * retry_volleys)
 learning_now = learning * showing
 """
 SPIKE_COUNTER_ON_PRE = "nspk_post += int(t - t_start_post < t_present - dt/2)"

@@ -168,29 +168,69 @@ def controller_group(cfg: Config, clock: brian2.Clock) -> NeuronGroup:
             "cumulative": int(cfg["encoding.retry_count"] == "cumulative"),
             "max_rate": cfg["encoding.max_rate"],
             "retry_rate_step": cfg["encoding.retry_rate_step"],
+            "volleys": cfg["encoding.volleys"],
+            "retry_volleys": cfg["encoding.retry_volleys"],
         },
     )
     _each_cycle(controller, eq.CONTROLLER_CYCLE, cfg, order=0, name="controller_cycle")
     return controller
 
 
+def input_strings(cfg: Config) -> dict[str, str]:
+    """The input group's equation strings for ``encoding.code`` (and ``encoding.generator``).
+
+    Returns
+    -------
+    dict
+        ``model``, ``threshold`` and ``reset``, and ``each_cycle`` (code run at the
+        start of every cycle, after the controller; empty if none).
+    """
+    trace = eq.trace_operator(cfg["stdp.trace_update"])
+    code = cfg["encoding.code"]
+    if code in ("latency", "rank_order"):
+        model = eq.INPUT_EQUATIONS_LATENCY if code == "latency" else eq.INPUT_EQUATIONS_RANK_ORDER
+        return {
+            "model": model,
+            "threshold": eq.INPUT_THRESHOLD_VOLLEY,
+            "reset": eq.INPUT_RESET.format(trace=trace),
+            "each_cycle": "",
+        }
+    if code == "poisson" and cfg["encoding.generator"] == "geometric":
+        return {
+            "model": eq.INPUT_EQUATIONS_GEOMETRIC,
+            "threshold": eq.INPUT_THRESHOLD_GEOMETRIC,
+            "reset": eq.INPUT_RESET_GEOMETRIC.format(trace=trace),
+            "each_cycle": eq.INPUT_FIRST_SPIKE,
+        }
+    return {
+        "model": eq.INPUT_EQUATIONS,
+        "threshold": eq.INPUT_THRESHOLD,
+        "reset": eq.INPUT_RESET.format(trace=trace),
+        "each_cycle": "",
+    }
+
+
 def input_group(
     cfg: Config, n_input: int, controller: NeuronGroup, stim: TimedArray, clock: brian2.Clock
 ) -> NeuronGroup:
-    """Poisson input neurons reading their rates from ``stim`` and the controller's state.
+    """Input neurons, one per pixel, reading the table ``stim`` and the controller's state.
 
-    ``encoding.generator`` picks how the spikes are drawn: ``bernoulli`` (one
-    random number per input and step, as Brian2's ``PoissonGroup``) or
-    ``geometric`` (one per spike, from the waiting-time distribution of the
-    same process; see `stdp.equations.INPUT_EQUATIONS_GEOMETRIC`).
+    ``encoding.code`` picks the code: ``poisson`` (drawn as ``encoding.generator``
+    says: ``bernoulli``, one random number per input and step, as Brian2's
+    ``PoissonGroup``, or ``geometric``, one per spike, from the waiting-time
+    distribution of the same process; see
+    `stdp.equations.INPUT_EQUATIONS_GEOMETRIC`), ``bernoulli`` (the per-step
+    draw), ``latency`` or ``rank_order`` (one spike per pixel and volley; see
+    `stdp.equations.INPUT_EQUATIONS_LATENCY`).
     """
-    trace = eq.trace_operator(cfg["stdp.trace_update"])
-    geometric = cfg["encoding.generator"] == "geometric"
+    strings = input_strings(cfg)
+    temporal = cfg["encoding.code"] in ("latency", "rank_order")
+    dt = float(cfg["network.dt"])
     inp = NeuronGroup(
         n_input,
-        eq.INPUT_EQUATIONS_GEOMETRIC if geometric else eq.INPUT_EQUATIONS,
-        threshold=eq.INPUT_THRESHOLD_GEOMETRIC if geometric else eq.INPUT_THRESHOLD,
-        reset=(eq.INPUT_RESET_GEOMETRIC if geometric else eq.INPUT_RESET).format(trace=trace),
+        strings["model"],
+        threshold=strings["threshold"],
+        reset=strings["reset"],
         method="exact",
         clock=clock,
         name="input",
@@ -199,13 +239,20 @@ def input_group(
             "t_present": cfg["protocol.presentation"],
             "tau_pre": cfg["stdp.tau_pre"],
             "t_never": T_NEVER,
+            "latency_max": cfg["encoding.latency_max"],
+            "min_intensity": cfg["encoding.min_intensity"],
+            "rank_interval": cfg["encoding.rank_interval"],
+            "period_steps": float(np.floor(float(cfg["encoding.volley_period"]) / dt + 0.5)),
         },
     )
-    _link_to_controller(inp, controller, "k", "t_start", "max_rate_now")
-    if geometric:
+    if temporal:
+        _link_to_controller(inp, controller, "k", "t_start", "volleys_now")
+    else:
+        _link_to_controller(inp, controller, "k", "t_start", "max_rate_now")
+    if strings["each_cycle"]:
         inp.t_next = T_NEVER  # nothing before the controller's first cycle
         # After the controller (order 0) has set the example, rate and t_start.
-        _each_cycle(inp, eq.INPUT_FIRST_SPIKE, cfg, order=6, name="input_first_spike")
+        _each_cycle(inp, strings["each_cycle"], cfg, order=6, name="input_first_spike")
     return inp
 
 

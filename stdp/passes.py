@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from .config import Config
+from .encoding import input_table
 from .engine import ChunkResult, Engine, chunk_seed, shared_engine
 from .errors import SimulationError
 
@@ -296,7 +297,7 @@ def run_pass(
         rows = (position.done - first + np.arange(n_valid)) % n_images
         result = engine.run_chunk(
             state,
-            intensities(images[rows]),
+            input_table(cfg, images[rows]),
             k_start=position.k_start,
             nspk=position.nspk,
             retries=position.retries,

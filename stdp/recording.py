@@ -54,7 +54,8 @@ def prepare_network(
         (`stdp.network.initial_state`, or `stdp.checkpoint.Checkpoint.state`),
         including ``input_to_exc.delay``.
     table : ndarray, shape (n_examples, n_input)
-        The examples to show, one per cycle, as intensities ``pixel / 255``.
+        The examples to show, one per cycle, as `stdp.encoding.input_table` makes
+        them (intensities ``pixel / 255``; ranks for the rank-order code).
         The network is built with one cycle per row.
     learning : bool, default False
         Whether STDP, theta's changes and the normalisation are on.
@@ -186,7 +187,7 @@ def record_presentation(
         If ``example_index`` or ``neuron`` is out of range.
     """
     from .datasets import load_dataset
-    from .encoding import encode_images
+    from .encoding import input_table
 
     n_exc = checkpoint.n_exc
     dataset = load_dataset(cfg["dataset.name"], idx_dir=cfg["dataset.idx_dir"] or None)
@@ -202,7 +203,7 @@ def record_presentation(
             f"the checkpoint has {checkpoint.n_input} inputs, the images of "
             f"{cfg['dataset.name']!r} {n_input} pixels"
         )
-    table = encode_images(images[example_index : example_index + 1])
+    table = input_table(cfg, images[example_index : example_index + 1].reshape(1, -1))
 
     old_target = brian2.prefs.codegen.target
     try:

@@ -427,6 +427,20 @@ SCHEMA: dict[str, Any] = {
         ),
     },
     "encoding": {
+        "code": Param(
+            "poisson",
+            str,
+            "how a pixel's intensity x = pixel/255 becomes input spikes: poisson (a Poisson "
+            "process at rate x * max_rate, drawn as encoding.generator says; Diehl & Cook 2015), "
+            "bernoulli (one random draw per input and time step, spike with probability "
+            "x * max_rate * dt: the discrete-time Poisson process, as Brian2's PoissonGroup and "
+            "BindsNET's bernoulli encoder), latency (time to first spike: one spike per pixel and "
+            "volley, latency_max * (1 - x) after the volley's start) or rank_order (the pixels "
+            "fire once per volley in order of decreasing intensity, rank_interval apart; Thorpe "
+            "& Gautrais 1998). Retries: rate codes add retry_rate_step, temporal codes add "
+            "retry_volleys volleys",
+            choices=("poisson", "bernoulli", "latency", "rank_order"),
+        ),
         "max_rate": Param(
             "63.75 Hz",
             Hz,
@@ -443,10 +457,57 @@ SCHEMA: dict[str, Any] = {
         "generator": Param(
             "geometric",
             str,
-            "how Poisson spikes are drawn, with the same statistics: bernoulli (a random number "
-            "per input and time step, as Brian2's PoissonGroup and the original code) or "
-            "geometric (one per spike, from the waiting time to the next spike; faster)",
+            "poisson code: how its spikes are drawn, with the same statistics: bernoulli (a "
+            "random number per input and time step, as Brian2's PoissonGroup and the original "
+            "code; the same network as code = bernoulli) or geometric (one per spike, from the "
+            "waiting time to the next spike; faster). Other codes ignore it",
             choices=("geometric", "bernoulli"),
+        ),
+        "latency_max": Param(
+            "20 ms",
+            ms,
+            "latency code: the delay of a spike after its volley's start is latency_max * "
+            "(1 - pixel/255) (the linear time-to-first-spike code of e.g. Kheradpisheh & "
+            "Masquelier 2020, S4NN), rounded to the time step; must be below volley_period",
+            range=POSITIVE,
+        ),
+        "min_intensity": Param(
+            0.0,
+            float,
+            "latency and rank_order codes: pixels with pixel/255 at or below this send no spike "
+            "(0: every non-black pixel fires; a threshold as in Kheradpisheh et al. 2018's "
+            "intensity-to-latency conversion)",
+            range=Range(0.0, 1.0, high_open=True),
+        ),
+        "rank_interval": Param(
+            "0.5 ms",
+            ms,
+            "rank_order code: time between the spikes of successive ranks (Thorpe & Gautrais "
+            "1998 send one spike per neuron in rank order); at least network.dt, so that "
+            "every rank has its own time step. Ranks beyond volley_period are not sent",
+            range=POSITIVE,
+        ),
+        "volleys": Param(
+            1,
+            int,
+            "latency and rank_order codes: volleys per presentation (1: one spike per firing "
+            "pixel, the pure code); volley n starts n * volley_period after the presentation's "
+            "start, volleys past the presentation window are cut",
+            range=COUNT,
+        ),
+        "volley_period": Param(
+            "25 ms",
+            ms,
+            "latency and rank_order codes: time from one volley's start to the next",
+            range=POSITIVE,
+        ),
+        "retry_volleys": Param(
+            1,
+            int,
+            "latency and rank_order codes: volleys added at each re-presentation of an example "
+            "that evoked fewer than min_spikes spikes (the temporal codes' retry: the same "
+            "volley again would evoke the same response, so a retry sends more of them)",
+            range=COUNT0,
         ),
         "min_spikes": Param(
             5, int, "an example evoking fewer excitatory spikes is presented again", range=COUNT0
