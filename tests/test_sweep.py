@@ -98,7 +98,7 @@ def test_a_run_started_by_a_worker_dies_with_the_worker(tmp_path):
             sys.executable,
             "-c",
             "import subprocess, sys, time\n"
-            "from stdp.sweep import _die_with_parent\n"
+            "from stdp.remote import _die_with_parent\n"
             "child = subprocess.Popen(['sleep', '60'], preexec_fn=_die_with_parent)\n"
             "print(child.pid, flush=True)\n"
             "time.sleep(60)\n",
