@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", help="address of an existing Dask scheduler")
     sweep.add_argument("--workers", type=int, help="local workers (default: one per core)")
     sweep.add_argument("--out", help="sweep folder (default: results/sweep-<config>)")
+    sweep.add_argument(
+        "--shared",
+        action="store_true",
+        help="with --scheduler: every worker sees --out under the same absolute path, so "
+        "runs write there directly (default: results are sent back to this client)",
+    )
 
     describe = sub.add_parser("describe", help="print the model of a config as Markdown")
     describe.add_argument("config", help="TOML config file, e.g. experiments/digits.toml")
@@ -201,7 +207,13 @@ def _command(args: argparse.Namespace) -> int:
         from .sweep import run_sweep
 
         table = run_sweep(
-            args.config, args.grid, args.seeds, args.out, args.scheduler, args.workers
+            args.config,
+            args.grid,
+            args.seeds,
+            args.out,
+            args.scheduler,
+            args.workers,
+            shared=args.shared,
         )
         failed = sum(row["failed"] for row in table)
         print(f"{len(table)} points, {failed} failed runs; table in sweep.md / sweep.csv")

@@ -4,13 +4,22 @@
 of the grid values times ``K`` seeds (``seed``, ``seed + 1``, ...). Each
 combination is one ``stdp run`` in its own process (Brian2's device is global
 state, so runs never share an interpreter), in the folder
-``OUT/<key=value,...>/seed<N>``. The runs are scheduled on a Dask distributed
-cluster: a local one with one single-threaded worker per core by default, or an
-existing one given by its scheduler address.
+``OUT/<key=value,...>/seed<N>`` on the client. The runs are scheduled on a
+Dask distributed cluster: a local one with one single-threaded worker per core
+by default, or an existing one given by its scheduler address.
+
+Workers need ``stdp`` installed and nothing else: the client resolves each
+run's configuration (grid values and seed included) and sends it as TOML text,
+never a path; data sets that are not embedded are sent once per worker; and
+each run's results folder comes back to the client, streamed at every
+checkpoint (`stdp.remote`). A local cluster's workers, or workers of a cluster
+whose disk holds ``OUT`` under the same path (``shared=True``, ``--shared``),
+write into ``OUT`` directly instead.
 
 A sweep started again skips the runs that have ``metrics.json`` and resumes
 those that left a checkpoint, so killing a sweep loses at most the runs in
-progress since their last checkpoint. Failed runs are reported in the table
+progress since their last checkpoint; a run whose worker is lost resumes on
+another worker from the last checkpoint the client holds. Failed runs are reported in the table
 with their error, never dropped. After every finished run the table of mean
 and SD over seeds per grid point is rewritten (``sweep.csv`` and ``sweep.md``,
 atomically).
@@ -327,7 +336,8 @@ def run_sweep(
         Where one line per finished run goes (and the dashboard's address).
     shared : bool
         ``out`` is on a disk every worker sees under the same absolute path:
-        runs write there in place instead of being sent back.
+        runs write there in place instead of being sent back. Always so on
+        a local cluster (no ``scheduler``).
 
     Returns
     -------
@@ -338,6 +348,7 @@ def run_sweep(
 
     grid = parse_grid(grid_specs)
     out = Path(out) if out is not None else Path("results") / f"sweep-{Path(config).stem}"
+    shared = shared or not scheduler  # a local cluster's workers see this disk
     if shared:
         out = out.resolve()
     points = plan_sweep(config, grid, seeds, out)

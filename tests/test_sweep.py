@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from stdp.errors import ConfigError
@@ -122,3 +123,97 @@ def test_a_run_started_by_a_worker_dies_with_the_worker(tmp_path):
         time.sleep(0.05)
     os.kill(child, signal.SIGKILL)
     raise AssertionError("the child outlived its parent")
+
+
+# -- shipping runs to workers that share nothing with the client (stdp.remote) ------------
+class _Recorder:
+    """Stands for a Dask variable: remembers what the client offered for a resume."""
+
+    def __init__(self):
+        self.values = []
+
+    def set(self, value):
+        self.values.append(value)
+
+
+def test_the_client_keeps_the_newest_files_a_worker_sent(tmp_path):
+    from stdp.sweep import _Receiver
+
+    point = SweepPoint((("k", 1),), 1, tmp_path / "run")
+    variable = _Recorder()
+    receiver = _Receiver([point], {0: variable})
+    receiver.apply(0, "a", 2, {"checkpoint.npz": b"ck2", "config.toml": b"c", "log.txt": b"l2"})
+    receiver.apply(0, "a", 1, {"checkpoint.npz": b"ck1", "log.txt": b"l1"})  # late, older
+    assert (point.run_dir / "checkpoint.npz").read_bytes() == b"ck2"
+    assert (point.run_dir / "log.txt").read_bytes() == b"l2"
+    # what a task run again after a lost worker gets: the client's last checkpoint
+    assert variable.values == [{"config.toml": b"c", "checkpoint.npz": b"ck2", "log.txt": b"l2"}]
+    receiver.apply(0, "b", 1, {"checkpoint.npz": b"ck3", "../escape": b"x"})  # a new attempt
+    assert (point.run_dir / "checkpoint.npz").read_bytes() == b"ck3"
+    assert not (tmp_path / "escape").exists()
+    receiver.finished.add(0)
+    receiver.apply(0, "b", 2, {"checkpoint.npz": b"ck4"})  # after the run's end: ignored
+    assert (point.run_dir / "checkpoint.npz").read_bytes() == b"ck3"
+
+
+def test_a_worker_sends_only_what_changed(tmp_path):
+    from stdp.remote import folder_files
+
+    run = tmp_path / "run"
+    (run / "snapshots").mkdir(parents=True)
+    for name in ("config.toml", ".lock", ".owner", ".checkpoint.npz.x.tmp", "snapshots/w1.npz"):
+        (run / name).write_bytes(name.encode())
+    sent: dict = {}
+    assert sorted(folder_files(run, sent)) == ["config.toml", "snapshots/w1.npz"]
+    assert folder_files(run, sent) == {}
+    (run / "snapshots" / "w2.npz").write_bytes(b"2")
+    assert folder_files(run, sent) == {"snapshots/w2.npz": b"2"}
+
+
+def test_a_data_set_goes_to_each_workers_cache_and_the_idx_path_stays_home(tmp_path, monkeypatch):
+    """MNIST read from the client's IDX folder reaches a worker's cache through the plugin."""
+    import pickle
+
+    from dask.distributed import Client, LocalCluster
+
+    from stdp.datasets import load_dataset
+    from stdp.sweep import _datasets_to_ship
+
+    from .test_datasets import synthetic_arrays, write_idx_dir
+
+    arrays = synthetic_arrays()
+    idx_dir = write_idx_dir(tmp_path / "idx", arrays, gz=True)
+    monkeypatch.setenv("STDP_CACHE_DIR", str(tmp_path / "client-cache"))
+    base = {"dataset": {"name": "mnist", "idx_dir": str(idx_dir)}}
+    points = plan_sweep(base, {"train.n_examples": [10, 20]}, 1, tmp_path / "out")
+    shipped, plugins = _datasets_to_ship(points)
+    assert [p.run_dir for p in shipped] == [p.run_dir for p in points]
+    assert all('idx_dir = ""' in p.config_toml for p in shipped)
+    assert all(str(idx_dir) in p.config_toml for p in points)
+    (plugin,) = pickle.loads(pickle.dumps(plugins))  # as the scheduler keeps and sends it
+    worker_cache = tmp_path / "worker-cache"
+    monkeypatch.setenv("STDP_CACHE_DIR", str(worker_cache))
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            client.register_plugin(plugin, name=plugin.plugin_name)
+    data = load_dataset("mnist", download=False)  # no network: the worker's cache has it
+    np.testing.assert_array_equal(data.train_images, arrays["train_images"])
+    np.testing.assert_array_equal(data.test_labels, arrays["test_labels"])
+    stamp = (worker_cache / "data" / "mnist.npz").stat().st_mtime_ns
+    plugin.setup(None)  # a worker that has it already keeps its file
+    assert (worker_cache / "data" / "mnist.npz").stat().st_mtime_ns == stamp
+
+
+def test_the_dashboard_address_is_printed_when_there_is_one():
+    from stdp.sweep import _dashboard
+
+    class FakeClient:
+        def __init__(self, services):
+            self.services = services
+            self.dashboard_link = "http://10.0.0.1:8787/status"
+
+        def scheduler_info(self):
+            return {"services": self.services}
+
+    assert _dashboard(FakeClient({"dashboard": 8787})) == "http://10.0.0.1:8787/status"
+    assert _dashboard(FakeClient({})) is None
