@@ -393,6 +393,9 @@ def _run_on_cluster(client, points, todo, results, out, stream, shared, plugins)
     if link and stream is not None:
         stream.write(f"dashboard: {link}\n")
         stream.flush()
+    if stream is not None and not client.scheduler_info().get("workers"):
+        stream.write("no workers yet: the runs start when workers join the scheduler\n")
+        stream.flush()
     for plugin in plugins:
         client.register_plugin(plugin, name=plugin.plugin_name)
     prefix = f"stdp-sweep-{uuid.uuid4().hex[:12]}"
