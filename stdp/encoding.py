@@ -37,10 +37,28 @@ import numpy as np
 if TYPE_CHECKING:
     from .config import Config
 
-__all__ = ["CODES", "encode_images", "input_table", "intensity_ranks"]
+__all__ = [
+    "CODES",
+    "TEMPORAL_CODES",
+    "encode_images",
+    "input_table",
+    "intensity_ranks",
+    "input_spikes",
+    "code_keys",
+]
 
 #: The values of ``encoding.code``.
 CODES = ("poisson", "bernoulli", "latency", "rank_order")
+#: The codes that send volleys of one spike per pixel.
+TEMPORAL_CODES = ("latency", "rank_order")
+#: The ``encoding`` keys each code reads (the retry rule's keys are read by all).
+_CODE_KEYS = {
+    "poisson": ("generator",),
+    "bernoulli": (),
+    "latency": ("latency_max", "min_intensity", "volleys", "volley_period", "retry_volleys"),
+    "rank_order": ("rank_interval", "min_intensity", "volleys", "volley_period", "retry_volleys"),
+}
+_RETRY_KEYS = ("max_rate", "retry_rate_step", "min_spikes", "max_retries", "retry_count")
 
 
 def encode_images(images: np.ndarray) -> np.ndarray:
@@ -99,6 +117,31 @@ def intensity_ranks(x: np.ndarray, min_intensity: float = 0.0) -> np.ndarray:
     return ranks
 
 
+def code_keys(cfg: Config) -> dict[str, str]:
+    """The ``encoding`` settings that make the input's code, as the build cache sees them.
+
+    Only the keys that ``encoding.code`` reads are kept, and ``code = "bernoulli"``
+    is written as the Poisson code with the per-step draw that it is, so that
+    two configurations that generate the same code share one compiled network.
+
+    Examples
+    --------
+    >>> from stdp.config import load_config
+    >>> a = load_config({"encoding": {"code": "bernoulli", "latency_max": "9 ms"}})
+    >>> b = load_config({"encoding": {"generator": "bernoulli"}})
+    >>> code_keys(a) == code_keys(b)
+    True
+    """
+    code = cfg["encoding.code"]
+    keys = _RETRY_KEYS + _CODE_KEYS[code]
+    values = {f"encoding.{key}": str(cfg[f"encoding.{key}"]) for key in keys}
+    if code == "bernoulli":
+        values.update({"encoding.code": "poisson", "encoding.generator": "bernoulli"})
+    else:
+        values["encoding.code"] = code
+    return values
+
+
 def input_table(cfg: Config, pixels: np.ndarray) -> np.ndarray:
     """The table the network reads for ``encoding.code``: intensities, or ranks for rank order.
 
@@ -118,3 +161,57 @@ def input_table(cfg: Config, pixels: np.ndarray) -> np.ndarray:
     if cfg["encoding.code"] == "rank_order":
         return intensity_ranks(x, cfg["encoding.min_intensity"])
     return x
+
+
+def input_spikes(
+    cfg: Config, pixels: np.ndarray, n_cycles: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simulate the input neurons alone on ``pixels`` and return their spikes.
+
+    The controller and the input group of `stdp.network` run on Brian2's
+    runtime device (numpy target), with the equations the engine compiles.
+    No excitatory neuron counts spikes here, so with ``encoding.min_spikes =
+    0`` every example is shown once, and otherwise every example is shown
+    ``1 + max_retries`` times (each time with the retry's added input).
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration (``encoding.*``, ``protocol.*``, ``network.dt``).
+    pixels : ndarray, shape (n_examples, n_input)
+        Pixel values in [0, 255], one example per row.
+    n_cycles : int, optional
+        Presentation cycles to simulate (default: one per row).
+
+    Returns
+    -------
+    i : ndarray of int
+        The input neuron (pixel) of each spike.
+    t : ndarray of float
+        Its time in seconds from the first presentation's start.
+    """
+    import brian2
+    from brian2 import Network, SpikeMonitor, TimedArray, second
+
+    from .network import controller_group, cycle_duration, input_group
+
+    pixels = np.atleast_2d(np.asarray(pixels))
+    table = input_table(cfg, pixels)
+    previous = brian2.get_device(), brian2.prefs.codegen.target
+    brian2.set_device("runtime")
+    brian2.prefs.codegen.target = "numpy"
+    try:
+        clock = brian2.Clock(dt=cfg["network.dt"], name="clock")
+        stim = TimedArray(table, dt=1 * second, name="stim")
+        controller = controller_group(cfg, clock)
+        controller.k = -1  # the first cycle advances to row 0
+        controller.nspk = cfg["encoding.min_spikes"]
+        controller.n_valid = table.shape[0]
+        inp = input_group(cfg, table.shape[1], controller, stim, clock)
+        monitor = SpikeMonitor(inp)
+        n_cycles = table.shape[0] if n_cycles is None else n_cycles
+        Network(controller, inp, monitor).run(n_cycles * cycle_duration(cfg), namespace={})
+        return np.asarray(monitor.i[:], dtype=int), np.asarray(monitor.t[:] / second)
+    finally:
+        brian2.set_device(previous[0])
+        brian2.prefs.codegen.target = previous[1]

@@ -41,6 +41,7 @@ from filelock import ReadWriteLock, Timeout
 
 from .cache import cache_dir
 from .config import Config
+from .encoding import code_keys
 from .errors import ConfigError, SimulationError
 from .fileio import atomic_write_text
 from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
@@ -629,7 +630,9 @@ def build_key(cfg: Config, n_input: int) -> str:
         key: str(value)
         for key, value in cfg.flat().items()
         if not any(key == p or (p.endswith(".") and key.startswith(p)) for p in _NOT_IN_CODE)
+        and not key.startswith("encoding.")
     }
+    relevant.update(code_keys(cfg))  # only the input code's own keys
     relevant.update(
         n_input=n_input, brian2=brian2.__version__, numpy=np.__version__, engine=ENGINE_VERSION
     )

@@ -157,6 +157,7 @@ def _neuron_namespace(cfg: Config, section: str) -> dict:
 
 def controller_group(cfg: Config, clock: brian2.Clock) -> NeuronGroup:
     """The one-"neuron" group that runs the presentation protocol (`CONTROLLER_CYCLE`)."""
+    temporal = cfg["encoding.code"] in ("latency", "rank_order")
     controller = NeuronGroup(
         1,
         eq.CONTROLLER_EQUATIONS,
@@ -168,8 +169,9 @@ def controller_group(cfg: Config, clock: brian2.Clock) -> NeuronGroup:
             "cumulative": int(cfg["encoding.retry_count"] == "cumulative"),
             "max_rate": cfg["encoding.max_rate"],
             "retry_rate_step": cfg["encoding.retry_rate_step"],
-            "volleys": cfg["encoding.volleys"],
-            "retry_volleys": cfg["encoding.retry_volleys"],
+            # the temporal codes' volleys; 0 for the rate codes, which do not use them
+            "volleys": cfg["encoding.volleys"] if temporal else 0,
+            "retry_volleys": cfg["encoding.retry_volleys"] if temporal else 0,
         },
     )
     _each_cycle(controller, eq.CONTROLLER_CYCLE, cfg, order=0, name="controller_cycle")

@@ -7,41 +7,22 @@ exactly the ones the engine compiles, and shows them a table of examples.
 
 from __future__ import annotations
 
-import brian2
 import numpy as np
 import pytest
-from brian2 import Network, SpikeMonitor, TimedArray, ms, second
+from brian2 import ms
 
 from stdp.config import load_config
-from stdp.encoding import input_table, intensity_ranks
+from stdp.encoding import input_spikes, input_table, intensity_ranks
 from stdp.errors import ConfigError
-from stdp.network import controller_group, cycle_duration, input_group, input_strings
+from stdp.network import cycle_duration, input_strings
 
 pytestmark = pytest.mark.usefixtures("runtime_numpy")
 
 
 def _show(cfg, pixels, n_cycles=None):
-    """Show the rows of ``pixels`` (uint8, one example each) to a bare input group.
-
-    No excitatory neuron counts spikes, so with ``min_spikes = 0`` every
-    example is shown once, and with ``min_spikes > 0`` every example is shown
-    ``1 + max_retries`` times. Returns the spike indices and times (ms) and the
-    cycle duration (ms).
-    """
-    pixels = np.atleast_2d(np.asarray(pixels, dtype=np.uint8))
-    table = input_table(cfg, pixels)
-    clock = brian2.Clock(dt=cfg["network.dt"], name="clock")
-    stim = TimedArray(table, dt=1 * second, name="stim")
-    controller = controller_group(cfg, clock)
-    controller.k = -1
-    controller.nspk = cfg["encoding.min_spikes"]
-    controller.n_valid = table.shape[0]
-    inp = input_group(cfg, table.shape[1], controller, stim, clock)
-    monitor = SpikeMonitor(inp)
-    cycle = cycle_duration(cfg)
-    n_cycles = n_cycles or table.shape[0]
-    Network(controller, inp, monitor).run(n_cycles * cycle, namespace={})
-    return np.asarray(monitor.i), np.asarray(monitor.t / ms), float(cycle / ms)
+    """Spikes of the input group alone (`stdp.encoding.input_spikes`), times in ms."""
+    i, t = input_spikes(cfg, np.asarray(pixels, dtype=np.uint8), n_cycles)
+    return i, t * 1e3, float(cycle_duration(cfg) / ms)
 
 
 def _cfg(**encoding):
@@ -218,3 +199,18 @@ def test_describe_shows_the_code_that_is_built(code):
     assert "1 more volleys" in text
     rows = {symbol: value for _, symbol, value, _ in symbol_rows(cfg, 4)}
     assert rows["period_steps"] == "20"  # 10 ms / 0.5 ms
+
+
+def test_configs_that_generate_the_same_code_share_one_build():
+    from stdp.engine import build_key
+
+    def key(**encoding):
+        return build_key(load_config({"encoding": encoding}), 64)
+
+    assert key(code="bernoulli") == key(generator="bernoulli")  # the same draw
+    assert key(code="bernoulli") != key()  # geometric
+    assert key(latency_max="5 ms") == key()  # the poisson code does not read it
+    latency = {"code": "latency", "volley_period": "30 ms"}
+    assert key(**latency, latency_max="5 ms") != key(**latency, latency_max="6 ms")
+    assert key(**latency, rank_interval="2 ms") == key(**latency)
+    assert key(code="rank_order", volleys=2) != key(code="rank_order", volleys=3)

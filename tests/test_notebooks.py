@@ -46,13 +46,20 @@ def kernel_env(tmp_path_factory):
         os.environ["JUPYTER_PATH"] = old
 
 
-def run_notebook(name: str, env: dict, report: str) -> tuple[dict, nbformat.NotebookNode]:
+def run_notebook(
+    name: str, env: dict, report: str, parameters: str | None = None
+) -> tuple[dict, nbformat.NotebookNode]:
     """Execute ``notebooks/<name>``, then evaluate the expression ``report`` in its kernel.
 
-    Returns the value of ``report`` (through JSON) and the executed notebook.
-    The kernel's interpreter and cache folder are added to the report.
+    ``parameters``: code run right after the notebook's cell that starts with
+    ``# Parameters`` (to make a notebook's runs shorter). Returns the value of
+    ``report`` (through JSON) and the executed notebook. The kernel's
+    interpreter and cache folder are added to the report.
     """
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    if parameters is not None:
+        where = next(k for k, c in enumerate(nb.cells) if c.source.startswith("# Parameters"))
+        nb.cells.insert(where + 1, nbformat.v4.new_code_cell(parameters))
     n_cells = len(nb.cells)
     expression = (
         f"{{**({report}), 'executable': __import__('sys').executable, "
@@ -176,3 +183,32 @@ def test_sklearn_pipeline(kernel_env):
     # one network per fold, trained once and shared by both pipelines
     assert values["cached"] == 3
     assert values["fitted_examples"] == [3000] * 3
+
+
+def test_input_codes(kernel_env):
+    # Only the Bernoulli code is trained: its compiled network is the demo's
+    # (built by the quick start), so this costs no compiling.
+    values, nb = run_notebook(
+        "06_input_codes.ipynb",
+        kernel_env,
+        "dict(accuracy=accuracy, output=output_per_example, inputs=input_per_example, "
+        "rate_expected=rate_expected, latency_error=latency_error, "
+        "rank_decreasing=rank_intensities_decrease, rank_steps=rank_steps.tolist(), "
+        "rank_interval=float(configs['rank_order']['encoding.rank_interval']))",
+        parameters='CODES_TO_TRAIN = ("bernoulli",)\nprint(CODES_TO_TRAIN, N_TRAIN)',
+    )
+    check_outputs(nb)
+    assert set(values["inputs"]) == {"poisson", "bernoulli", "latency", "rank_order"}
+    # latency spikes at the formula; rank order by decreasing intensity, one interval apart
+    assert values["latency_error"] < 1e-9
+    assert values["rank_decreasing"] is True
+    assert values["rank_steps"] == pytest.approx(
+        [values["rank_interval"]] * len(values["rank_steps"])
+    )
+    # the rate codes' input spikes per example: within 5 standard deviations (5 digits)
+    for code in ("poisson", "bernoulli"):
+        expected = values["rate_expected"]
+        assert abs(values["inputs"][code] - expected) < 5 * (expected / 5) ** 0.5, code
+    assert set(values["accuracy"]) == {"bernoulli"}
+    assert values["accuracy"]["bernoulli"] > 0.5  # chance: 0.1; 0.64 after 1,500 examples
+    assert values["output"]["bernoulli"] > 1
