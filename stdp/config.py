@@ -552,6 +552,9 @@ def _check_consistency(cfg: Config) -> None:
         raise ConfigError("network.delay_min/delay_max: need 0 <= delay_min <= delay_max")
     if not cfg["network.w_init_min"] <= cfg["network.w_init_max"]:
         raise ConfigError("network.w_init_min: must not exceed network.w_init_max")
+    from .models import check_models  # the neuron models' own refusals
+
+    check_models(cfg)
     dt = float(cfg["network.dt"])
     _check_code(cfg, dt)
     for key in ("protocol.presentation", "protocol.rest", "protocol.eval_presentation"):

@@ -22,7 +22,7 @@ from typing import Any
 from brian2 import ms
 
 from . import equations as eq
-from . import network
+from . import models, network
 from .config import SCHEMA, Config, Param
 from .network import cycle_duration, norm_total
 
@@ -403,4 +403,45 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         "on average (paper §2.6).",
         "",
     ]
+    lines += model_zoo_lines(cfg)
     return "\n".join(lines)
+
+
+def model_zoo_lines(cfg: Config) -> list[str]:
+    """Markdown: the neuron models ``exc.model`` and ``inh.model`` choose from, with their code.
+
+    Every model of `stdp.models.MODELS` as it would be built into the
+    excitatory layer of ``cfg`` (adaptive threshold and STDP traces
+    included), with the parameters of its own section of the schema.
+    """
+    lines = [
+        "## Neuron models to choose from",
+        "",
+        f'This configuration uses `exc.model = "{cfg["exc.model"]}"` and '
+        f'`inh.model = "{cfg["inh.model"]}"`. The models of `stdp/models.py`, as each would be '
+        "built into the excitatory layer (`lif` is the Diehl & Cook model shown above); the "
+        "inhibitory layer drops theta and the STDP traces. Synaptic input enters as `V_syn`, "
+        "conductance-based `ge*(E_exc - v) + gi*(E_inh - v)` or current-based "
+        "`ge*(E_exc - v_rest) + gi*(E_inh - v_rest)`.",
+        "",
+    ]
+    for name, model in models.MODELS.items():
+        if name == "lif":
+            continue
+        strings = models.model_strings(
+            name,
+            "exc",
+            clamp=cfg["exc.clamp_refractory"],
+            trace_update=cfg["stdp.trace_update"],
+        )
+        params = ", ".join(f"`{key}` = {_q(cfg, f'exc.{name}.{key}')}" for key in model.params)
+        lines += [
+            f"### `{name}`: {model.title}",
+            "",
+            f"Source: {model.source}. Synapses: {model.synapses.replace('hh', 'conductance')}"
+            f"-based.{' Parameters (`exc.' + name + '.*`): ' + params + '.' if params else ''}",
+            "",
+        ]
+        for role in ("model", "threshold", "reset"):
+            lines += [f"{role}:", "", "```", strings[role].strip(), "```", ""]
+    return lines

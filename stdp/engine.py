@@ -44,7 +44,7 @@ from .config import Config
 from .encoding import code_keys
 from .errors import ConfigError, SimulationError
 from .fileio import atomic_write_text
-from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
+from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration, state_variables
 
 __all__ = [
     "ChunkResult",
@@ -79,6 +79,11 @@ _NOT_IN_CODE = (
     "engine.workers",
     "protocol.eval_presentation",
 )
+
+
+def _unit(group: brian2.Group, var: str) -> brian2.Unit:
+    """The unit of a state variable of another neuron model (``w_ad``, ``u``, ...)."""
+    return brian2.get_unit(group.variables[var].dim)
 
 
 def chunk_seed(seed: int, chunk_index: int, stream: int = 0) -> int:
@@ -147,6 +152,8 @@ class Engine:
         self.setup_seconds = 0.0
         self.closed = False
         self._delay: np.ndarray | None = None  # the delays of the running chunk (constant)
+        #: The state's keys for this configuration's neuron models (`state_variables`).
+        self.state_keys = tuple(f"{g}.{v}" for g, vs in state_variables(cfg).items() for v in vs)
 
     @property
     def built(self) -> BuiltNetwork:
@@ -222,7 +229,8 @@ class Engine:
         b = self.built
         before = before or {"exc": 0, "input": 0, "inh": 0, "cycles": 0}
         state = {}
-        for key in STATE_KEYS:
+        # v is read even where the model computes it (SRM0): it is checked for blow-ups.
+        for key in (*self.state_keys, *(("exc.v",) if "exc.v" not in self.state_keys else ())):
             group, var = key.split(".")
             obj = getattr(b, group)
             dtype = bool if var == "not_refractory" else float
@@ -269,7 +277,7 @@ class Engine:
         device's time at that start.
         """
         b = self.built
-        for key in (*STATE_KEYS, "input_to_exc.delay"):
+        for key in (*self.state_keys, "input_to_exc.delay"):
             group, var = key.split(".")
             view = getattr(getattr(b, group), "delay_value" if var == "delay" else var)
             value = values["state"][key]
@@ -280,7 +288,7 @@ class Engine:
             elif var == "delay":
                 yield view, np.asarray(value) * second
             else:
-                yield view, np.asarray(value) * _UNITS.get(var, 1)
+                yield view, np.asarray(value) * _UNITS.get(var, _unit(getattr(b, group), var))
         for var, value in values["controller"].items():
             yield getattr(b.controller, var), value
 

@@ -41,6 +41,7 @@ from brian2 import (
 )
 
 from . import equations as eq
+from . import models
 from .config import Config
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "norm_total",
     "cycle_duration",
     "STATE_VARIABLES",
+    "state_variables",
     "initial_state",
 ]
 
@@ -60,6 +62,24 @@ STATE_VARIABLES: dict[str, tuple[str, ...]] = {
     "inh": ("v", "ge", "gi", "lastspike", "not_refractory"),
     "input_to_exc": ("w",),
 }
+
+
+def state_variables(cfg: Config) -> dict[str, tuple[str, ...]]:
+    """`STATE_VARIABLES` for the neuron models of ``cfg`` (``exc.model``, ``inh.model``).
+
+    A model other than the default adds its own variables (AdEx's ``w_ad``,
+    Izhikevich's ``u``, ...); SRM0's v is computed from its kernels ``h`` and
+    ``eta``, which carry its state instead.
+    """
+    variables = dict(STATE_VARIABLES)
+    for group in ("exc", "inh"):
+        extra = tuple(models.extra_state(cfg, group))
+        if extra:
+            base = variables[group]
+            if cfg[f"{group}.model"] == "srm0":  # v is computed from the kernels h and eta
+                base = tuple(v for v in base if v != "v")
+            variables[group] = base + extra
+    return variables
 
 
 def norm_total(cfg: Config, n_input: int) -> float:
@@ -125,6 +145,19 @@ def model_strings(cfg: Config) -> dict[str, str]:
         "inh_model": eq.inhibitory_equations(cfg["inh.clamp_refractory"]),
         "inh_threshold": eq.INH_THRESHOLD,
         "inh_reset": eq.INH_RESET,
+    }
+    for group in ("exc", "inh"):  # another neuron model than Diehl & Cook's (stdp.models)
+        name = cfg[f"{group}.model"]
+        if name == "lif":
+            continue
+        strings = models.model_strings(
+            name, group, clamp=cfg[f"{group}.clamp_refractory"], trace_update=trace
+        )
+        if group == "exc" and float(cfg["exc.spike_block"]) > 0:
+            strings["threshold"] += " and t - lastspike > spike_block"
+        for role, code in strings.items():
+            builtin[f"{group}_{role}"] = code
+    builtin |= {
         "stdp_on_pre": eq.RULES[cfg["stdp.rule"]][0],
         "stdp_on_post": eq.RULES[cfg["stdp.rule"]][1],
         "exc_to_inh_on_pre": eq.EXC_TO_INH_ON_PRE,
@@ -151,6 +184,8 @@ def _link_to_controller(group: NeuronGroup, controller: NeuronGroup, *names: str
 
 
 def _neuron_namespace(cfg: Config, section: str) -> dict:
+    if cfg[f"{section}.model"] != "lif":
+        return models.model_namespace(cfg, section)
     keys = ("v_rest", "v_reset", "v_thresh", "tau_m", "tau_ge", "tau_gi", "E_exc", "E_inh")
     return {key: cfg[f"{section}.{key}"] for key in keys}
 
@@ -440,9 +475,15 @@ def build_network(
 
     if cfg["protocol.reset_state"]:
         # After normalisation; the controller's spike count is already taken.
+        rest = {
+            group: (eq.RESET_INH_STATE if group == "inh" else eq.RESET_EXC_STATE)
+            if cfg[f"{group}.model"] == "lif"
+            else models.rest_code(cfg, group) + ("\npost1 = 0\npost2 = 0" if group == "exc" else "")
+            for group in ("exc", "inh")
+        }
         for group, code in (
-            (exc, eq.RESET_EXC_STATE),
-            (inh, eq.RESET_INH_STATE),
+            (exc, rest["exc"]),
+            (inh, rest["inh"]),
             (inp, eq.RESET_INPUT_STATE),
         ):
             _each_cycle(group, code, cfg, order=4, name=f"{group.name}_reset_state")
@@ -508,6 +549,14 @@ def initial_state(cfg: Config, n_input: int, rng: np.random.Generator) -> dict[s
         "input_to_exc.w": w,
         "input_to_exc.delay": delay,
     }
+    for group, n in (("exc", n_exc), ("inh", n_exc)):  # the variables of other neuron models
+        if cfg[f"{group}.model"] != "lif":
+            for var, value in models.initial_values(cfg, group).items():
+                state[f"{group}.{var}"] = np.full(n, value)
+            if cfg[f"{group}.model"] == "izhikevich":
+                state[f"{group}.v"] = np.full(n, float(cfg[f"{group}.izhikevich.c"]))
+            if cfg[f"{group}.model"] == "hh":
+                state[f"{group}.v"] = np.full(n, float(models.HH_REST))
     return state
 
 

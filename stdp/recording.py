@@ -25,7 +25,7 @@ from brian2 import SpikeMonitor, StateMonitor, ms, mV, second, volt
 from .checkpoint import FILENAME, Checkpoint
 from .config import Config, load_config
 from .errors import CheckpointError, ConfigError
-from .network import STATE_VARIABLES, BuiltNetwork, build_network, cycle_duration
+from .network import BuiltNetwork, build_network, cycle_duration, state_variables
 
 __all__ = ["load_run", "prepare_network", "record_presentation"]
 
@@ -75,14 +75,15 @@ def prepare_network(
     brian2.set_device("runtime")
     brian2.prefs.codegen.target = target
     built = build_network(cfg, n_input, chunk_cycles=table.shape[0])
-    for group, variables in STATE_VARIABLES.items():
+    for group, variables in state_variables(cfg).items():
         obj = getattr(built, group)
         for var in variables:
             value = np.asarray(state[f"{group}.{var}"])
             if var == "not_refractory":
                 setattr(obj, var, value.astype(bool))
             else:
-                setattr(obj, var, value.astype(float) * _UNITS.get(var, 1))
+                unit = _UNITS.get(var, brian2.get_unit(obj.variables[var].dim))
+                setattr(obj, var, value.astype(float) * unit)
     built.input_to_exc.delay_value = np.asarray(state["input_to_exc.delay"], dtype=float) * second
     built.input_to_exc.delay = "delay_value"
     built.stim.values[:] = table

@@ -212,3 +212,32 @@ def test_input_codes(kernel_env):
     assert set(values["accuracy"]) == {"bernoulli"}
     assert values["accuracy"]["bernoulli"] > 0.5  # chance: 0.1; 0.64 after 1,500 examples
     assert values["output"]["bernoulli"] > 1
+
+
+def test_neuron_models(kernel_env):
+    # Only the default model is trained: its compiled network is the demo's
+    # (built by the quick start), so this costs no compiling.
+    values, nb = run_notebook(
+        "05_neuron_models.ipynb",
+        kernel_env,
+        "dict(accuracy=accuracies, lif_error=lif_error, if_error=if_error, "
+        "srm0_vs_lif=srm0_vs_lif, isis=first_isis, "
+        "f_i={name: rates.tolist() for name, rates in f_i.items()})",
+        parameters='MODELS_TO_TRAIN = ("lif",)\nprint(MODELS_TO_TRAIN, N_TRAIN)',
+    )
+    check_outputs(nb)
+    # f-I curves: one second holds the closed form's rate to within one spike
+    assert values["lif_error"] <= 1.0 + 1e-9
+    assert values["if_error"] <= 1.0 + 1e-9
+    assert values["srm0_vs_lif"] <= 1.0 + 1e-9  # SRM0 with the LIF's kernels is that LIF
+    f_i = values["f_i"]
+    assert f_i["if"][1] > 0 and f_i["lif_current"][12] == 0  # no rheobase; rheobase 13 mV
+    lif = f_i["lif_current"]
+    assert all(b >= a for a, b in zip(lif[:-1], lif[1:], strict=True))
+    # adaptation: ALIF, AdEx and Izhikevich RS fire less than the LIF at high drive
+    for name in ("alif", "adex"):
+        assert f_i[name][-1] < f_i["lif_current"][-1], name
+    rs = values["isis"]["izhikevich"]
+    assert rs[-1] > rs[0]  # regular spiking: the intervals lengthen
+    assert set(values["accuracy"]) == {"lif"}
+    assert values["accuracy"]["lif"] > 0.5  # chance: 0.1; about 0.64 after 1,500 examples
