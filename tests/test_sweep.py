@@ -193,7 +193,9 @@ def test_a_data_set_goes_to_each_workers_cache_and_the_idx_path_stays_home(tmp_p
     (plugin,) = pickle.loads(pickle.dumps(plugins))  # as the scheduler keeps and sends it
     worker_cache = tmp_path / "worker-cache"
     monkeypatch.setenv("STDP_CACHE_DIR", str(worker_cache))
-    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=1, processes=False, dashboard_address=":0", worker_dashboard_address=":0"
+    ) as cluster:
         with Client(cluster) as client:
             client.register_plugin(plugin, name=plugin.plugin_name)
     data = load_dataset("mnist", download=False)  # no network: the worker's cache has it
