@@ -421,8 +421,8 @@ def _run_on_cluster(client, points, todo, results, out, stream, shared, plugins)
     try:
         while pending:
             try:
-                done, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
-            except TimeoutError:  # nothing finished within the second: look for checkpoints
+                done, pending = wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished for a moment: look for checkpoints
                 done = set()
             receiver.drain(queue)  # every message sent before a task returned is there now
             for future in done:

@@ -29,9 +29,9 @@ from .conftest import SMALL
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).parent / "dask"
-#: The runs of the sweeps below: 40 and 160 training examples, a checkpoint every 40.
-GRID = "train.n_examples=40,160"
-LONG = "train.n_examples=160"
+#: The runs of the sweeps below: 40 and 400 training examples, a checkpoint every 40.
+GRID = "train.n_examples=40,400"
+LONG = "train.n_examples=400"
 
 
 def _small_toml() -> str:
@@ -101,15 +101,19 @@ class Cluster:
             os.killpg(proc.pid, signal.SIGKILL)  # the worker, its nanny and its run
         proc.wait()
 
+    def stop(self, proc: subprocess.Popen) -> None:
+        """End a process the polite way (SIGTERM), else kill it."""
+        if proc.poll() is None:
+            with _suppress_lookup():
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill(proc)
+
     def close(self) -> None:
         for proc in [*self.workers, self.scheduler]:
-            if proc.poll() is None:
-                with _suppress_lookup():
-                    os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.kill(proc)
+            self.stop(proc)
 
 
 class _suppress_lookup:
@@ -195,10 +199,10 @@ def test_a_sweep_with_a_relative_config_runs_on_a_worker_elsewhere(reference):
     out = client / "out"
     runs = _run_dirs(out)
     assert [p.relative_to(out).as_posix() for p in runs] == [
-        "train.n_examples=160/seed42",
         "train.n_examples=40/seed42",
+        "train.n_examples=400/seed42",
     ]
-    for run, n_train in zip(runs, (160, 40), strict=True):
+    for run, n_train in zip(runs, (40, 400), strict=True):
         metrics = json.loads((run / "metrics.json").read_text())
         assert metrics["n_train"] == n_train
         assert tomllib.loads((run / "config.toml").read_text())["train"]["n_examples"] == n_train
@@ -233,8 +237,7 @@ def test_a_worker_that_cannot_see_the_clients_files(cluster, tmp_path_factory):
     client = _client_dir(tmp_path_factory.mktemp("client-hidden"), "client")
     # the first worker would take the run: only the hidden one is left
     for proc in cluster.workers:
-        if proc.poll() is None:
-            cluster.kill(proc)
+        cluster.stop(proc)
     proc, worker_dir = cluster.worker("worker-hidden", hide=[client, ROOT / "experiments"])
     try:
         done = _sweep(cluster, client, "train.n_examples=40")
@@ -246,7 +249,7 @@ def test_a_worker_that_cannot_see_the_clients_files(cluster, tmp_path_factory):
             assert (run / name).is_file(), name
         assert not list(worker_dir.rglob("metrics.json"))
     finally:
-        cluster.kill(proc)
+        cluster.stop(proc)
 
 
 @pytest.mark.slow
@@ -258,7 +261,7 @@ def test_killing_the_worker_mid_run_changes_nothing(cluster, reference, tmp_path
             cluster.kill(proc)
     first, _ = cluster.worker("worker-killed")
     sweep = _sweep(cluster, client, LONG, wait=False, stderr=subprocess.PIPE)
-    run = client / "out" / "train.n_examples=160" / "seed42"
+    run = client / "out" / "train.n_examples=400" / "seed42"
     try:
         deadline = time.monotonic() + 300
         while not (run / "checkpoint.npz").exists():  # the first checkpoint came back
@@ -266,7 +269,7 @@ def test_killing_the_worker_mid_run_changes_nothing(cluster, reference, tmp_path
             time.sleep(0.1)
         cluster.kill(first)
         held = Checkpoint.load(run / "checkpoint.npz")
-        assert held.phase == "train" and 0 < held.train.done < 160
+        assert held.phase == "train" and 0 < held.train.done < 400
         assert not (run / "metrics.json").exists()
         _, second_dir = cluster.worker("worker-new")
         _, err = sweep.communicate(timeout=600)
@@ -275,5 +278,5 @@ def test_killing_the_worker_mid_run_changes_nothing(cluster, reference, tmp_path
         if sweep.poll() is None:
             sweep.kill()
     resumed = re.findall(r"resuming training at example (\d+)", (run / "log.txt").read_text())
-    assert len(resumed) == 1 and held.train.done <= int(resumed[0]) < 160
-    _same_results(run, reference[0] / "out" / "train.n_examples=160" / "seed42")
+    assert len(resumed) == 1 and held.train.done <= int(resumed[0]) < 400
+    _same_results(run, reference[0] / "out" / "train.n_examples=400" / "seed42")
