@@ -150,11 +150,14 @@ class Model:
 MODELS: dict[str, Model] = {
     "if": Model(
         "non-leaky integrate-and-fire",
-        "Lapicque (1907); BindsNET IFNodes. Period at constant current I: T = C theta / I",
+        "Lapicque (1907); BindsNET IFNodes (with its lower bound). Period at constant current "
+        "I: T = C theta / I. Without a leak nothing brings v back up after inhibition, so v "
+        "stops at E_inh, where a conductance-based synapse would stop it",
         "current",
-        "dv/dt = V_syn / tau_m : volt {clamp}",
+        "dv/dt = int(v > E_inh or V_syn > 0*mV) * V_syn / tau_m : volt {clamp}",
         "v > {vth}",
         "v = v_reset",
+        linear=False,
     ),
     "lif_current": Model(
         "leaky integrate-and-fire, current-based synapses",
@@ -207,12 +210,15 @@ V_T = {vth} : volt
     "izhikevich": Model(
         "Izhikevich (2003) simple model",
         "Izhikevich (2003) IEEE Trans. Neural Netw. 14:1569, eq. 1-3 and Fig. 2 "
-        "(time in ms, v and I in mV); current-based synapses as in his network",
+        "(time in ms, v and I in mV); current-based synapses as in his network, whose "
+        "inhibition stops at E_inh (as a conductance would: below it forward Euler's steps on "
+        "the quadratic diverge)",
         "current",
         """
-dv/dt = (0.04 / mV * x**2 + 5 * x + 140 * mV - u + V_syn) / ms : volt {clamp}
+dv/dt = (0.04 / mV * x**2 + 5 * x + 140 * mV - u + I_syn) / ms : volt {clamp}
 du/dt = a * (b * v - u) : volt
 x = v - ({vth} - v_thresh) : volt
+I_syn = int(v > E_inh or V_syn > 0*mV) * V_syn : volt
 """,
         "v >= v_peak",
         "v = c\nu += d",

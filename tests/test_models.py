@@ -140,6 +140,7 @@ def izhikevich_params(types: list[str]) -> dict:
         "d": table[:, 3] * mV,
         "v_peak": 30 * mV,
         "v_thresh": -52 * mV,  # only shifts the quadratic in the excitatory layer
+        "E_inh": -100 * mV,  # inhibition stops there (none here)
     }
 
 
@@ -237,7 +238,7 @@ def test_every_model_builds_into_the_network(name):
     sets = [f"exc.model={name}", f"inh.model={name}"]
     if name in ("srm0", "hh"):
         sets.append("inh.clamp_refractory=false")
-    if name in ("adex", "izhikevich", "hh"):
+    if name in ("if", "adex", "izhikevich", "hh"):
         sets.append("network.method=euler")
     if name == "hh":
         sets += ["network.dt=0.025 ms", "exc.theta_plus=0 mV"]
