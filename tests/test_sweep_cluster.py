@@ -77,7 +77,8 @@ class Cluster:
         cache = cwd / "cache"
         cache.mkdir(parents=True)
         (cache / "build").symlink_to(self.build)  # the session's compiled networks
-        cmd = [str(DASK), "worker", self.address, "--nthreads", "1", "--name", name]
+        cmd = [str(DASK), "worker", self.address, "--nthreads", "1", "--name", name,
+               "--local-directory", str(cwd / "scratch")]  # fmt: skip
         if hide:
             # A mount namespace of its own where each hidden folder is an empty tmpfs.
             mounts = " && ".join(f"mount -t tmpfs tmpfs '{path}'" for path in hide)
@@ -279,4 +280,33 @@ def test_killing_the_worker_mid_run_changes_nothing(cluster, reference, tmp_path
             sweep.kill()
     resumed = re.findall(r"resuming training at example (\d+)", (run / "log.txt").read_text())
     assert len(resumed) == 1 and held.train.done <= int(resumed[0]) < 400
+    _same_results(run, reference[0] / "out" / "train.n_examples=400" / "seed42")
+
+
+@pytest.mark.slow
+def test_a_sweep_started_again_after_its_client_died(cluster, reference, tmp_path_factory):
+    """The workers drop the dead client's run; the same command resumes it from --out."""
+    client = _client_dir(tmp_path_factory.mktemp("client-restart"), "client")
+    for proc in cluster.workers:
+        cluster.stop(proc)
+    _, worker_dir = cluster.worker("worker-restart")
+    sweep = _sweep(cluster, client, LONG, wait=False, stderr=subprocess.DEVNULL)
+    run = client / "out" / "train.n_examples=400" / "seed42"
+    deadline = time.monotonic() + 300
+    while not (run / "checkpoint.npz").exists():
+        assert time.monotonic() < deadline and sweep.poll() is None, "no checkpoint came"
+        time.sleep(0.1)
+    assert list(worker_dir.rglob("stdp-run-*")), "the run is not in the worker's scratch"
+    sweep.kill()  # SIGKILL: the client has no chance to say anything
+    sweep.wait()
+    held = Checkpoint.load(run / "checkpoint.npz")
+    assert held.phase == "train" and not (run / "metrics.json").exists()
+    deadline = time.monotonic() + 60
+    while list(worker_dir.rglob("stdp-run-*")):  # the worker stops the orphaned run
+        assert time.monotonic() < deadline, "the worker went on with the dead client's run"
+        time.sleep(0.2)
+    again = _sweep(cluster, client, LONG)
+    assert again.returncode == 0, again.stderr[-2000:] + _tail(worker_dir / "worker.log")
+    resumed = re.findall(r"resuming training at example (\d+)", (run / "log.txt").read_text())
+    assert resumed == [str(held.train.done)]
     _same_results(run, reference[0] / "out" / "train.n_examples=400" / "seed42")
