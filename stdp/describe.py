@@ -250,6 +250,12 @@ def symbol_rows(cfg: Config, n_input: int) -> list[tuple[str, str, str, str]]:
         else:
             value = "-"
         rows.append((objects, symbol, value, key))
+    for group in ("exc", "inh"):  # the parameters of another neuron model (stdp.models)
+        name = cfg[f"{group}.model"]
+        if name != "lif":
+            for symbol in models.MODELS[name].params:
+                key = f"{group}.{name}.{symbol}"
+                rows.append((group, symbol, _value(cfg, key, params[key]), key))
     return rows
 
 

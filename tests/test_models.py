@@ -248,3 +248,18 @@ def test_every_model_builds_into_the_network(name):
     for var in models.MODELS[name].state:
         assert var in variables["exc"] and var in variables["inh"]
     assert ("v" in variables["exc"]) == (name != "srm0")
+
+
+def test_describe_prints_every_model():
+    """``stdp describe`` shows every model's code, and the chosen model's parameters."""
+    from stdp.describe import describe
+
+    text = describe(load_config(None, ["exc.model=adex", "network.method=euler"]))
+    for name in models.MODELS:
+        if name != "lif":
+            strings = models.model_strings(name, "exc", clamp=False)
+            assert f"### `{name}`" in text
+            assert strings["model"].strip() in text and strings["reset"] in text
+    for symbol in models.MODELS["adex"].params:
+        assert f"| exc | `{symbol}` |" in text  # the symbols table names its source
+    assert "`exc.adex.b_w`" in text
