@@ -71,8 +71,14 @@ class Cluster:
         time.sleep(0.2)
         self.address = json.loads(info.read_text())["address"]
 
-    def worker(self, name: str, hide: list[Path] = ()) -> tuple[subprocess.Popen, Path]:
-        """Start a worker in ``base/name`` with its own cache (and ``hide`` made invisible)."""
+    def worker(
+        self, name: str, hide: list[Path] = (), unshare: list[str] = ()
+    ) -> tuple[subprocess.Popen, Path]:
+        """Start a worker in ``base/name`` with its own cache.
+
+        With ``hide``, the worker runs in the mount namespace that ``unshare``
+        (a command prefix) makes, where each folder of ``hide`` is empty.
+        """
         cwd = self.base / name
         cache = cwd / "cache"
         cache.mkdir(parents=True)
@@ -83,7 +89,7 @@ class Cluster:
             # A mount namespace of its own where each hidden folder is an empty tmpfs.
             mounts = " && ".join(f"mount -t tmpfs tmpfs '{path}'" for path in hide)
             script = f"{mounts} && test ! -e '{hide[0]}/small.toml' && exec \"$@\""
-            cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *cmd]
+            cmd = [*unshare, "sh", "-c", script, "sh", *cmd]
         proc = subprocess.Popen(
             cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=open(cwd / "worker.log", "w"),
             env=_env(cache), start_new_session=True,
@@ -218,28 +224,38 @@ def test_a_sweep_with_a_relative_config_runs_on_a_worker_elsewhere(reference):
     assert not list(worker_dir.rglob("small.toml"))
 
 
-def _can_unshare() -> str | None:
+def _unshare(probe_dir: Path) -> tuple[list[str], str]:
+    """How to make a private mount namespace here (as root, else in a user namespace).
+
+    Returns the command prefix, or an empty one and the reason why there is none.
+    """
     if shutil.which("unshare") is None:
-        return "no unshare command"
-    probe = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-         "mount -t tmpfs tmpfs /mnt"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    if probe.returncode != 0:
-        return f"this machine allows no private mount namespace ({probe.stderr.strip()})"
-    return None
+        return [], "no unshare command"
+    errors = []
+    for prefix in (
+        ["unshare", "--mount", "--propagation", "private"],
+        ["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private"],
+    ):
+        probe = subprocess.run(
+            [*prefix, "sh", "-c", f"mount -t tmpfs tmpfs '{probe_dir}'"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if probe.returncode == 0:
+            return prefix, ""
+        errors.append(probe.stderr.strip())
+    return [], f"this machine allows no private mount namespace ({'; '.join(errors)})"
 
 
 def test_a_worker_that_cannot_see_the_clients_files(cluster, tmp_path_factory):
-    why = _can_unshare()
-    if why:
+    unshare, why = _unshare(tmp_path_factory.mktemp("probe"))
+    if not unshare:
         pytest.skip(why)
     client = _client_dir(tmp_path_factory.mktemp("client-hidden"), "client")
     # the first worker would take the run: only the hidden one is left
     for proc in cluster.workers:
         cluster.stop(proc)
-    proc, worker_dir = cluster.worker("worker-hidden", hide=[client, ROOT / "experiments"])
+    hide = [client, ROOT / "experiments"]
+    proc, worker_dir = cluster.worker("worker-hidden", hide=hide, unshare=unshare)
     try:
         done = _sweep(cluster, client, "train.n_examples=40")
         assert proc.poll() is None, _tail(worker_dir / "worker.log")
