@@ -48,10 +48,12 @@ The Diehl & Cook additions
 --------------------------
 In the excitatory layer every model keeps the STDP traces and the adaptive
 threshold ``theta`` (it moves the threshold ``v_thresh + theta -
-theta_offset``; for AdEx the soft threshold V_T). Izhikevich's model and
-Hodgkin-Huxley have no threshold to move (the first cuts its spikes at a
-peak, the second makes them itself), so with them ``exc.theta_plus`` must be
-0 and the config is refused otherwise. Lateral inhibition works with every
+theta_offset``; for AdEx the soft threshold V_T). Izhikevich's model has
+no fixed threshold (it emerges from the quadratic; v_peak only cuts the
+spike): there theta - theta_offset is a hyperpolarising current ``I_theta``
+(in his mV units), which raises the rheobase as theta raises a threshold.
+Hodgkin-Huxley makes its spikes itself: with it ``exc.theta_plus`` must be 0
+and the config is refused otherwise. Lateral inhibition works with every
 model (it adds to ``gi``).
 """
 
@@ -215,9 +217,9 @@ V_T = {vth} : volt
         "the quadratic diverge)",
         "current",
         """
-dv/dt = (0.04 / mV * x**2 + 5 * x + 140 * mV - u + I_syn) / ms : volt {clamp}
+dv/dt = (0.04 / mV * v**2 + 5 * v + 140 * mV - u - I_theta + I_syn) / ms : volt {clamp}
 du/dt = a * (b * v - u) : volt
-x = v - ({vth} - v_thresh) : volt
+I_theta = {vth} - v_thresh : volt
 I_syn = int(v > E_inh or V_syn > 0*mV) * V_syn : volt
 """,
         "v >= v_peak",
