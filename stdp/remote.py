@@ -211,11 +211,17 @@ def _run_in_scratch(task: RunTask, attempt: str, worker: Any, key: Any) -> dict[
 
         def on_checkpoint() -> None:
             nonlocal seq
-            changed = folder_files(run_dir, sent)
-            if changed and queue is not None:
-                seq += 1
-                message = {"index": task.index, "attempt": attempt, "seq": seq, "files": changed}
+            stamps = dict(sent)
+            changed = folder_files(run_dir, stamps)
+            if not changed or queue is None:
+                return
+            message = {"index": task.index, "attempt": attempt, "seq": seq + 1, "files": changed}
+            try:
                 queue.put(message, timeout=120)
+            except (OSError, TimeoutError):  # the scheduler is busy or away: send them next time
+                return
+            seq += 1
+            sent.update(stamps)
 
         code, error = _supervise(
             _command(config_path, run_dir, resume),
