@@ -219,3 +219,16 @@ def test_the_dashboard_address_is_printed_when_there_is_one():
 
     assert _dashboard(FakeClient({"dashboard": 8787})) == "http://10.0.0.1:8787/status"
     assert _dashboard(FakeClient({})) is None
+
+
+def test_a_run_that_fails_on_its_worker_comes_back_with_its_error_line(tmp_path, monkeypatch):
+    import tempfile
+
+    from stdp.remote import RunTask, run_task
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the scratch folder outside Dask
+    outcome = run_task(RunTask(0, "seed = 1\n[network]\nn_exc = 20\nn_exk = 3\n"))
+    assert outcome["status"] == "failed"
+    assert outcome["error"].startswith("stdp: error: ") and "network.n_exk" in outcome["error"]
+    assert outcome["files"] == {}  # nothing was written: the config is checked first
+    assert not list(tmp_path.glob("stdp-run-*"))  # the scratch folder is gone
