@@ -147,6 +147,10 @@ class Model:
     clamp: bool = True
     #: Whether ``network.method = "exponential_euler"`` can integrate it (linear in v).
     linear: bool = True
+    #: Whether v is held at its reset value while refractory whatever ``clamp_refractory``
+    #: says: a model whose spike is cut at v_peak would otherwise run away to infinity if
+    #: input pushed it past its threshold within the refractory period.
+    always_clamp: bool = False
 
 
 MODELS: dict[str, Model] = {
@@ -208,6 +212,7 @@ V_T = {vth} : volt
         state={"w_ad": (volt, "0 * mV")},
         rest="v = v_rest\nw_ad = 0 * mV",
         linear=False,
+        always_clamp=True,
     ),
     "izhikevich": Model(
         "Izhikevich (2003) simple model",
@@ -228,6 +233,7 @@ I_syn = int(v > E_inh or V_syn > 0*mV) * V_syn : volt
         state={"u": (volt, "b * c")},
         rest="v = c\nu = b * c",
         linear=False,
+        always_clamp=True,
     ),
     "srm0": Model(
         "spike response model SRM0",
@@ -328,7 +334,8 @@ def model_strings(
     """
     model = MODELS[name]
     vth = EXC_VTH if role == "exc" else "v_thresh"
-    fill = {"vth": vth, "clamp": "(unless refractory)" if clamp and model.clamp else ""}
+    clamped = (clamp or model.always_clamp) and model.clamp and role != "single"
+    fill = {"vth": vth, "clamp": "(unless refractory)" if clamped else ""}
     equations = model.equations.format(**fill).strip() + "\n" + _synapse_lines(model, drive)
     threshold = model.threshold.format(**fill)
     reset = model.reset.format(**fill)

@@ -263,3 +263,14 @@ def test_describe_prints_every_model():
     for symbol in models.MODELS["adex"].params:
         assert f"| exc | `{symbol}` |" in text  # the symbols table names its source
     assert "`exc.adex.b_w`" in text
+
+
+@pytest.mark.parametrize("name", ["adex", "izhikevich"])
+def test_models_cut_at_a_peak_hold_v_while_refractory(name):
+    """Without the clamp, input in the refractory period lets v run away past v_peak."""
+    strings = models.model_strings(name, "exc", clamp=False)
+    assert "(unless refractory)" in strings["model"].splitlines()[0]
+    assert (
+        "(unless refractory)"
+        not in models.model_strings("lif_current", "exc", clamp=False)["model"]
+    )
