@@ -13,7 +13,7 @@ with its own parameters (section ``exc.<model>`` / ``inh.<model>`` of
 ``alif``        adaptive LIF: a threshold adaptation ``a`` that jumps at each
                 spike and decays in tau_a (Bellec et al. 2018), current-based
 ``adex``        adaptive exponential integrate-and-fire (Brette & Gerstner
-                2005), conductance-based
+                2005), current-based
 ``izhikevich``  Izhikevich (2003) quadratic model with recovery variable u,
                 current-based (as in his network of 2003)
 ``srm0``        spike response model SRM0 (Gerstner & Kistler 2002): the
@@ -199,8 +199,10 @@ da/dt = -a / tau_a : 1
     "adex": Model(
         "adaptive exponential integrate-and-fire (AdEx)",
         "Brette & Gerstner (2005) J. Neurophysiol. 94:3637; firing patterns: Naud et al. "
-        "(2008) Biol. Cybern. 99:335. Written divided by g_L: a_w = a/g_L, w_ad = w/g_L",
-        "conductance",
+        "(2008) Biol. Cybern. 99:335. Written divided by g_L: a_w = a/g_L, w_ad = w/g_L. "
+        "Current-based synapses: forward Euler (the exponential is not linear in v) is "
+        "unstable with the conductance of the network's strong inhibition",
+        "current",
         """
 dv/dt = (v_rest - v + Delta_T * exp((v - V_T) / Delta_T) - w_ad + V_syn) / tau_m : volt {clamp}
 dw_ad/dt = (a_w * (v - v_rest) - w_ad) / tau_w : volt
