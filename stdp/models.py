@@ -503,7 +503,3 @@ def hh_neuron(n: int, params: dict | None = None, dt: brian2.Quantity = 0.01 * m
     namespace = model_namespace(hh, "exc")
     namespace.update(params or {})
     return single_neuron("hh", n, namespace, dt=dt, method="exponential_euler")
-
-
-def _as_array(x) -> np.ndarray:
-    return np.asarray(x, dtype=float)
