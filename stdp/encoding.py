@@ -192,12 +192,13 @@ def input_spikes(
     """
     import brian2
     from brian2 import Network, SpikeMonitor, TimedArray, second
+    from brian2.devices.device import reset_device
 
     from .network import controller_group, cycle_duration, input_group
 
     pixels = np.atleast_2d(np.asarray(pixels))
     table = input_table(cfg, pixels)
-    previous = brian2.get_device(), brian2.prefs.codegen.target
+    previous = brian2.prefs.codegen.target
     brian2.set_device("runtime")
     brian2.prefs.codegen.target = "numpy"
     try:
@@ -213,5 +214,5 @@ def input_spikes(
         Network(controller, inp, monitor).run(n_cycles * cycle_duration(cfg), namespace={})
         return np.asarray(monitor.i[:], dtype=int), np.asarray(monitor.t[:] / second)
     finally:
-        brian2.set_device(previous[0])
-        brian2.prefs.codegen.target = previous[1]
+        reset_device()  # back to the device before (an open compiled engine keeps it)
+        brian2.prefs.codegen.target = previous

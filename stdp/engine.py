@@ -31,6 +31,7 @@ import shutil
 import tempfile
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,12 +135,36 @@ class ChunkResult:
     extra: dict = field(default_factory=dict)
 
 
+#: The engines of this process that are not closed (at most one: see `close_open_engines`).
+_OPEN: weakref.WeakSet = weakref.WeakSet()
+
+
+def close_open_engines() -> None:
+    """Close every open engine of this process and collect its Brian2 objects.
+
+    Brian2 has one device per process, and while the objects of an earlier
+    network are alive it names the next network's code objects
+    ``..._codeobject_1``: the generated code then differs from the cached
+    build's, which is compiled again (about a minute), and again when the
+    names go back. So a new engine first closes the ones still open.
+    """
+    for engine in list(_OPEN):
+        if not engine.closed:
+            engine.close()
+    gc.collect()
+
+
 class Engine:
-    """Common part of the two devices: the network and the bookkeeping of one chunk."""
+    """Common part of the two devices: the network and the bookkeeping of one chunk.
+
+    One engine is open per process at a time: making one closes the others.
+    """
 
     device_name = ""
 
     def __init__(self, cfg: Config, n_input: int):
+        close_open_engines()
+        _OPEN.add(self)
         self.cfg = cfg
         self.n_input = n_input
         self.n_exc = cfg["network.n_exc"]
@@ -457,6 +482,8 @@ class StandaloneEngine(Engine):
         return self._collect(float(device._last_run_time))
 
     def close(self) -> None:
+        if self.closed:  # closed already (by a newer engine): the device is no longer ours
+            return
         super().close()
         self._lock.close()
         shutil.rmtree(self.build_dir / self._results, ignore_errors=True)

@@ -584,6 +584,7 @@ def validate_model(cfg: Config, n_input: int) -> None:
     """
     import gc
 
+    from brian2.devices.device import reset_device
     from brian2.utils.logger import catch_logs
 
     from .errors import ConfigError
@@ -598,6 +599,7 @@ def validate_model(cfg: Config, n_input: int) -> None:
             problem = _model_problem(small, n_input)
         finally:
             brian2.prefs.codegen.target = previous
+            reset_device()  # back to the device before (an open compiled engine keeps it)
             gc.collect()
     if problem is not None:
         raise ConfigError(problem)

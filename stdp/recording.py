@@ -72,6 +72,9 @@ def prepare_network(
     table = np.atleast_2d(np.asarray(table, dtype=float))
     if table.shape[1] != n_input:
         raise ValueError(f"table: expected rows of {n_input} values, got shape {table.shape}")
+    from .engine import close_open_engines
+
+    close_open_engines()  # this network takes Brian2's device; a compiled one would lose it
     brian2.set_device("runtime")
     brian2.prefs.codegen.target = target
     built = build_network(cfg, n_input, chunk_cycles=table.shape[0])

@@ -67,6 +67,7 @@ from collections.abc import Callable
 import brian2
 import numpy as np
 from brian2 import Network, NeuronGroup, TimedArray, ms
+from brian2.devices.device import reset_device
 
 from . import equations as eq
 from .config import Config
@@ -391,6 +392,7 @@ def stdp_window(
         order = np.asarray(syn.i[:], dtype=int)
     finally:
         brian2.prefs.codegen.target = old_target
+        reset_device()  # back to the device before (an open compiled engine keeps it)
     dw = np.empty(n)
     dw[order] = w - w0
     return dw
