@@ -67,7 +67,7 @@ def standalone():
 
     def get(overrides, n_input):
         key = (tuple(overrides), n_input)
-        if slot.get("key") != key:
+        if slot.get("key") != key or slot["engine"].closed:  # closed by another engine
             release()
             gc.collect()  # also the objects of a runtime engine made since
             slot["engine"] = make_engine(load_config(None, overrides), n_input, "cpp_standalone")
