@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import brian2
 import numpy as np
 import pytest
 
@@ -458,3 +459,30 @@ def test_extend_rejects_what_it_cannot_do(tmp_path):
     # nothing was changed by the refused attempts
     assert json.loads((run_dir / "metrics.json").read_text())["n_train"] == 40
     assert not (run_dir / "before_000000040").exists()
+
+
+def test_a_new_engine_closes_the_open_one_and_reuses_its_build(engine):
+    """While an engine's Brian2 objects live, the next network's code objects would be
+    named ``..._codeobject_1`` and the cached build compiled again."""
+    from stdp.network import validate_model
+
+    main_binary = engine.build_dir / "main"
+    compiled_at = main_binary.stat().st_mtime_ns
+    validate_model(engine.cfg, 64)  # runtime objects on the side leave the device alone
+    engine.run_chunk(
+        initial_state(engine.cfg, 64, np.random.default_rng(0)),
+        np.zeros((1, 64)),
+        k_start=-1,
+        nspk=5,
+        retries=0,
+        learning=False,
+        seed=1,
+    )
+    other = StandaloneEngine(engine.cfg, n_input=64)  # `engine` is still referenced
+    try:
+        assert engine.closed and not other.closed
+        assert main_binary.stat().st_mtime_ns == compiled_at  # nothing compiled
+        names = list(brian2.get_device().code_objects)
+        assert names and not [n for n in names if n.endswith("_codeobject_1")]
+    finally:
+        other.close()
