@@ -25,18 +25,36 @@ False
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import brian2
+from .neuron_params import MODEL_NAMES, model_params, neuron_params
+from .params import (
+    COUNT,
+    COUNT0,
+    FINITE,
+    INT32_MAX,
+    NON_NEGATIVE,
+    POSITIVE,
+    SEED,
+    Hz,
+    Param,
+    Range,
+    kHz,
+    ms,
+    msiemens,
+    mV,
+    second,
+    ufarad,
+)
 
 __all__ = [
     "Range",
     "Param",
     "SCHEMA",
     "FLAT_SCHEMA",
+    "MODEL_NAMES",
+    "INT32_MAX",
     "iter_schema",
     "POSITIVE",
     "NON_NEGATIVE",
@@ -48,340 +66,10 @@ __all__ = [
     "mV",
     "Hz",
     "second",
+    "kHz",
+    "ufarad",
+    "msiemens",
 ]
-
-#: The largest count accepted (Brian2 indexes neurons and synapses with 32-bit integers).
-INT32_MAX = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class Range:
-    """An interval of allowed values; every bound is optional, values must be finite.
-
-    Parameters
-    ----------
-    low, high : float or None
-        The bounds, in the parameter's unit (`Param.kind` for quantities);
-        ``None``: unbounded on that side (but still finite).
-    low_open, high_open : bool
-        Whether the bound itself is excluded (``low_open=True``: ``> low``).
-
-    Examples
-    --------
-    >>> POSITIVE.contains(0.0), POSITIVE.contains(1e-9), str(POSITIVE)
-    (False, True, '> 0')
-    >>> str(Range(1, 10))
-    '1 to 10'
-    >>> FINITE.contains(float("nan"))
-    False
-    """
-
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-
-    def contains(self, x: float) -> bool:
-        """Whether ``x`` (a plain number, in the parameter's unit) is allowed."""
-        if isinstance(x, float) and not math.isfinite(x):
-            return False
-        if self.low is not None and (x <= self.low if self.low_open else x < self.low):
-            return False
-        if self.high is not None and (x >= self.high if self.high_open else x > self.high):
-            return False
-        return True
-
-    def describe(self, unit: str = "") -> str:
-        """The range in words: ``"> 0 ms"``, ``">= 0"``, ``"1 to 10"``, ``"any finite value"``."""
-        u = f" {unit}" if unit else ""
-        low, high = self.low, self.high
-        if low is None and high is None:
-            return "any finite value"
-        if high is None:
-            return f"{'>' if self.low_open else '>='} {_num(low)}{u}"
-        if low is None:
-            return f"{'<' if self.high_open else '<='} {_num(high)}{u}"
-        if not (self.low_open or self.high_open):
-            return f"{_num(low)}{u} to {_num(high)}{u}" if unit else f"{_num(low)} to {_num(high)}"
-        lb, hb = "(" if self.low_open else "[", ")" if self.high_open else "]"
-        return f"{lb}{_num(low)}, {_num(high)}{hb}{u}"
-
-    def __str__(self) -> str:
-        return self.describe()
-
-
-def _num(x: float) -> str:
-    """A bound as written in messages: integers in full, other numbers with ``%g``."""
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
-
-
-#: Any finite value (potentials, offsets).
-FINITE = Range()
-#: Strictly positive (time constants, time steps, totals).
-POSITIVE = Range(0, low_open=True)
-#: Zero or more (rates, learning rates, dimensionless weights, delays).
-NON_NEGATIVE = Range(0)
-#: A count where zero makes no sense: 1 to 2**31 - 1.
-COUNT = Range(1, INT32_MAX)
-#: A count where zero means "none" or "off": 0 to 2**31 - 1.
-COUNT0 = Range(0, INT32_MAX)
-#: A random seed as NumPy's legacy generator and Brian2 take it: 0 to 2**32 - 1.
-SEED = Range(0, 2**32 - 1)
-
-
-@dataclass(frozen=True)
-class Param:
-    """One configuration parameter.
-
-    Parameters
-    ----------
-    default : object
-        The default value; quantities are given as strings such as ``"5 ms"``.
-    kind : `brian2.Unit` or type
-        For a physical quantity, the unit it is written in by default (its
-        dimension is what values are checked against); otherwise the Python type
-        (``int``, ``float``, ``bool``, ``str``).
-    doc : str
-        What the parameter means, where its default comes from.
-    choices : tuple of str, optional
-        The allowed values of a string parameter.
-    range : Range, optional
-        The allowed values of a number or quantity (bounds in the unit
-        ``kind``); every numeric parameter of `SCHEMA` declares one. Values
-        must be finite in any case.
-
-    Examples
-    --------
-    >>> p = Param("5 ms", ms, "refractory period", range=NON_NEGATIVE)
-    >>> p.is_quantity, p.allowed()
-    (True, '>= 0 ms')
-    """
-
-    default: Any
-    kind: Any
-    doc: str
-    choices: tuple[str, ...] | None = None
-    range: Range | None = None
-
-    @property
-    def is_quantity(self) -> bool:
-        """Whether the parameter is a physical quantity (``kind`` is a Brian2 unit)."""
-        return isinstance(self.kind, brian2.Unit)
-
-    def allowed(self) -> str:
-        """The allowed values in words (range with unit, choices, or the type)."""
-        if self.choices is not None:
-            return "one of " + ", ".join(self.choices)
-        if self.range is not None:
-            return self.range.describe(str(self.kind) if self.is_quantity else "")
-        return {bool: "true or false", str: "any string"}.get(self.kind, "any value")
-
-
-ms, mV, Hz, second = brian2.ms, brian2.mV, brian2.Hz, brian2.second
-kHz, ufarad, msiemens = brian2.kHz, brian2.ufarad, brian2.msiemens
-
-
-def _neuron(
-    v_rest: str,
-    v_reset: str,
-    v_thresh: str,
-    tau_m: str,
-    e_inh: str,
-    refractory: str,
-    clamp: bool,
-    v_init: str,
-    what: str,
-) -> dict[str, Param]:
-    return {
-        "v_rest": Param(v_rest, mV, f"resting potential of the {what} neurons", range=FINITE),
-        "v_reset": Param(v_reset, mV, "potential after a spike", range=FINITE),
-        "v_thresh": Param(
-            v_thresh,
-            mV,
-            "firing threshold (for excitatory neurons: plus theta - theta_offset)",
-            range=FINITE,
-        ),
-        "tau_m": Param(tau_m, ms, "membrane time constant", range=POSITIVE),
-        "tau_ge": Param(
-            "1 ms", ms, "decay time constant of the excitatory conductance ge", range=POSITIVE
-        ),
-        "tau_gi": Param(
-            "2 ms", ms, "decay time constant of the inhibitory conductance gi", range=POSITIVE
-        ),
-        "E_exc": Param("0 mV", mV, "reversal potential of excitatory synapses", range=FINITE),
-        "E_inh": Param(e_inh, mV, "reversal potential of inhibitory synapses", range=FINITE),
-        "refractory": Param(
-            refractory, ms, "no spike within this time after a spike", range=NON_NEGATIVE
-        ),
-        "clamp_refractory": Param(
-            clamp,
-            bool,
-            "hold v at v_reset during the refractory period. The original (Brian 1) code clamps "
-            "the inhibitory neurons (scalar reset) but not the excitatory ones (string reset); "
-            "the Brian 2 ports clamp both",
-        ),
-        "v_init": Param(
-            v_init,
-            mV,
-            "membrane potential at the start of training (code: v_rest - 40 mV)",
-            range=FINITE,
-        ),
-    }
-
-
-#: The neuron models of `stdp.models` (``exc.model``, ``inh.model``).
-MODEL_NAMES = ("lif", "if", "lif_current", "alif", "adex", "izhikevich", "srm0", "hh")
-
-
-def _models(
-    default: str,
-    what: str,
-    *,
-    tau_eta: str,
-    eta_0: str,
-    izhikevich: tuple[str, float, str, str],
-    izh_name: str,
-) -> dict[str, Any]:
-    """The ``model`` key and the parameters of each model of `stdp.models` for one layer."""
-    a, b, c, d = izhikevich
-    return {
-        "model": Param(
-            default,
-            str,
-            f"neuron model of the {what} neurons (stdp/models.py): lif (conductance-based LIF, "
-            "Diehl & Cook 2015), if (non-leaky), lif_current (current-based synapses), alif "
-            "(adaptive threshold, Bellec et al. 2018), adex (Brette & Gerstner 2005), izhikevich "
-            "(Izhikevich 2003), srm0 (spike response model), hh (Hodgkin & Huxley 1952; needs "
-            "network.dt <= 0.025 ms). Each uses v_rest, v_reset, v_thresh, tau_m where its "
-            "equations name them, and its own section below",
-            choices=MODEL_NAMES,
-        ),
-        "alif": {
-            "tau_a": Param(
-                "200 ms",
-                ms,
-                "alif: decay time constant of the threshold adaptation a (Bellec et al. 2018 use "
-                "200 ms to seconds, the time scale of the task)",
-                range=POSITIVE,
-            ),
-            "beta_a": Param(
-                "1 mV",
-                mV,
-                "alif: threshold increase per unit of a (a jumps by 1 at each spike); the "
-                "threshold is v_thresh + beta_a * a (our choice, about 1/13 of v_thresh - v_rest)",
-                range=NON_NEGATIVE,
-            ),
-        },
-        "adex": {
-            "a_w": Param(
-                4 / 30,
-                float,
-                "adex: subthreshold adaptation a / g_L (Brette & Gerstner 2005: 4 nS / 30 nS)",
-                range=FINITE,
-            ),
-            "b_w": Param(
-                "2.6833 mV",
-                mV,
-                "adex: spike-triggered adaptation b / g_L, added to w_ad at each spike (Brette & "
-                "Gerstner 2005: 80.5 pA / 30 nS)",
-                range=NON_NEGATIVE,
-            ),
-            "tau_w": Param(
-                "144 ms",
-                ms,
-                "adex: adaptation time constant (Brette & Gerstner 2005)",
-                range=POSITIVE,
-            ),
-            "Delta_T": Param(
-                "2 mV",
-                mV,
-                "adex: slope factor of the spike onset (Brette & Gerstner 2005)",
-                range=POSITIVE,
-            ),
-            "v_peak": Param(
-                "0 mV",
-                mV,
-                "adex: a spike is cut (and v reset) when v reaches this (Naud et al. 2008 use "
-                "0 mV); the soft threshold V_T is v_thresh (+ theta - theta_offset)",
-                range=FINITE,
-            ),
-        },
-        "izhikevich": {
-            "a": Param(
-                a,
-                kHz,
-                f"izhikevich: recovery rate of u ({izh_name}, Izhikevich 2003 Fig. 2; 1 kHz = "
-                "1/ms)",
-                range=POSITIVE,
-            ),
-            "b": Param(
-                b, float, "izhikevich: sensitivity of u to v (Izhikevich 2003)", range=FINITE
-            ),
-            "c": Param(c, mV, "izhikevich: v after a spike (Izhikevich 2003)", range=FINITE),
-            "d": Param(
-                d, mV, "izhikevich: increase of u at a spike (Izhikevich 2003)", range=FINITE
-            ),
-            "v_peak": Param(
-                "30 mV", mV, "izhikevich: spike cut-off (Izhikevich 2003)", range=FINITE
-            ),
-        },
-        "srm0": {
-            "tau_eta": Param(
-                tau_eta,
-                ms,
-                "srm0: time constant of the after-spike kernel eta (default tau_m: then SRM0 is "
-                "the LIF with reset by subtraction)",
-                range=POSITIVE,
-            ),
-            "eta_0": Param(
-                eta_0,
-                mV,
-                "srm0: depth of the after-spike kernel eta(s) = -eta_0 exp(-s/tau_eta) "
-                "(default v_thresh - v_reset); in the excitatory layer deepened by theta - "
-                "theta_offset, so that a spike brings v to the same level below the adaptive "
-                "threshold as the LIF's reset",
-                range=NON_NEGATIVE,
-            ),
-        },
-        "hh": {
-            "C_m": Param(
-                "1 uF",
-                ufarad,
-                "hh: membrane capacitance of 1 cm^2 of membrane (HH 1952)",
-                range=POSITIVE,
-            ),
-            "g_Na": Param(
-                "120 mS",
-                msiemens,
-                "hh: sodium conductance of 1 cm^2 (HH 1952)",
-                range=NON_NEGATIVE,
-            ),
-            "g_K": Param(
-                "36 mS",
-                msiemens,
-                "hh: potassium conductance of 1 cm^2 (HH 1952)",
-                range=NON_NEGATIVE,
-            ),
-            "g_leak": Param(
-                "0.3 mS",
-                msiemens,
-                "hh: leak conductance of 1 cm^2 (HH 1952); ge and gi are in units of it",
-                range=POSITIVE,
-            ),
-            "E_Na": Param("50 mV", mV, "hh: sodium reversal potential (HH 1952)", range=FINITE),
-            "E_K": Param("-77 mV", mV, "hh: potassium reversal potential (HH 1952)", range=FINITE),
-            "E_leak": Param(
-                "-54.387 mV", mV, "hh: leak reversal potential (rest at -65 mV)", range=FINITE
-            ),
-            "v_spike": Param(
-                "0 mV",
-                mV,
-                "hh: a spike is counted when v crosses this (the refractory period stops it from "
-                "counting twice)",
-                range=FINITE,
-            ),
-        },
-    }
 
 
 #: The configuration schema: sections (nested dicts) of `Param`.
@@ -462,7 +150,7 @@ SCHEMA: dict[str, Any] = {
         "delay_max": Param("10 ms", ms, "see delay_min (code: 0-10 ms)", range=NON_NEGATIVE),
     },
     "exc": {
-        **_neuron(
+        **neuron_params(
             "-65 mV",
             "-65 mV",
             "-52 mV",
@@ -493,7 +181,7 @@ SCHEMA: dict[str, Any] = {
             "the code's hidden offset: threshold = v_thresh + theta - theta_offset",
             range=FINITE,
         ),
-        **_models(
+        **model_params(
             "lif",
             "excitatory",
             tau_eta="100 ms",
@@ -503,10 +191,10 @@ SCHEMA: dict[str, Any] = {
         ),
     },
     "inh": {
-        **_neuron(
+        **neuron_params(
             "-60 mV", "-45 mV", "-40 mV", "10 ms", "-85 mV", "2 ms", True, "-100 mV", "inhibitory"
         ),
-        **_models(
+        **model_params(
             "lif",
             "inhibitory",
             tau_eta="10 ms",
