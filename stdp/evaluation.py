@@ -38,7 +38,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn import metrics
 
-from stdp.labelling import NeuronLabeller, _check_int_vector, _check_n_classes
+from stdp.labelling import (
+    NeuronLabeller,
+    _check_int_vector,
+    _check_n_classes,
+    all_activity,
+    assign_labels,
+)
 
 __all__ = [
     "accuracy",
@@ -47,6 +53,8 @@ __all__ = [
     "evaluate",
     "evaluate_with_labeller",
     "mean_and_sd",
+    "linear_readout_accuracy",
+    "update_running_accuracy",
 ]
 
 
@@ -315,3 +323,50 @@ def mean_and_sd(values: ArrayLike) -> tuple[float, float]:
     mean = float(arr.mean())
     sd = float(arr.std(ddof=1)) if arr.size > 1 else 0.0
     return mean, sd
+
+
+def linear_readout_accuracy(
+    train_counts: np.ndarray, train_labels: np.ndarray, test_counts: np.ndarray, test_labels
+) -> float:
+    """Accuracy of scikit-learn's logistic regression on standardised spike counts.
+
+    The linear readout of Saunders et al. (2019) and later STDP papers, beside
+    the paper's vote: fitted on the labelling pass's counts, scored on the
+    test pass's (every presentation of the test set).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if np.unique(train_labels).size < 2:
+        return float("nan")
+    readout = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        readout.fit(train_counts.astype(float), train_labels)
+    return float(readout.score(test_counts.astype(float), test_labels))
+
+
+def update_running_accuracy(block, counts, labels, size, history, first, n_classes) -> None:
+    """The paper's Fig. 2C: label neurons on one block of training examples, score the next.
+
+    ``block`` is ``[counts, labels, assignments]``: the counts and labels of
+    the block being filled (which started at example ``first - len(counts)``)
+    and the assignments made from the previous complete block (first entry
+    -2 while there is none). Each scored block appends
+    ``(examples seen at its end, accuracy)`` to ``history``.
+    """
+    start = first - block[0].shape[0]
+    block_counts = np.concatenate([block[0], counts])
+    block_labels = np.concatenate([block[1], labels])
+    while block_counts.shape[0] >= size:
+        end = start + size
+        now_counts, now_labels = block_counts[:size], block_labels[:size]
+        if block[2].size and block[2][0] != -2:
+            predicted = all_activity(now_counts, block[2], n_classes)
+            history.append((end, float(np.mean(predicted == now_labels))))
+        block[2] = assign_labels(now_counts, now_labels, n_classes)[0]
+        block_counts, block_labels = block_counts[size:], block_labels[size:]
+        start = end
+    block[0], block[1] = block_counts, block_labels

@@ -32,7 +32,6 @@ import datetime as _dt
 import os
 import shutil
 import sys
-import warnings
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,9 +46,14 @@ from .datasets import Dataset, load_dataset
 from .engine import release_engine
 from .errors import CheckpointError, ConfigError
 from .estimator import Network, versions
-from .evaluation import evaluate_with_labeller, mean_and_sd
+from .evaluation import (
+    evaluate_with_labeller,
+    linear_readout_accuracy,
+    mean_and_sd,
+    update_running_accuracy,
+)
 from .fileio import atomic_save_npz, atomic_write_json, atomic_write_text
-from .labelling import NeuronLabeller, all_activity, assign_labels
+from .labelling import NeuronLabeller
 from .network import validate_model
 from .passes import FrozenPass, PassPosition
 from .pool import shutdown as shutdown_workers
@@ -357,7 +361,7 @@ class Experiment:
             if acc_every:
                 labels = labels_all[(first + np.arange(counts.shape[0])) % labels_all.shape[0]]
                 scored = len(ck.train_accuracy)
-                _update_running_accuracy(
+                update_running_accuracy(
                     block, counts, labels, acc_every, ck.train_accuracy, first, n_classes
                 )
                 for examples, acc in ck.train_accuracy[scored:]:
@@ -503,29 +507,6 @@ class Experiment:
         return metrics
 
 
-def linear_readout_accuracy(
-    train_counts: np.ndarray, train_labels: np.ndarray, test_counts: np.ndarray, test_labels
-) -> float:
-    """Accuracy of scikit-learn's logistic regression on standardised spike counts.
-
-    The linear readout of Saunders et al. (2019) and later STDP papers, beside
-    the paper's vote: fitted on the labelling pass's counts, scored on the
-    test pass's (every presentation of the test set).
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    if np.unique(train_labels).size < 2:
-        return float("nan")
-    readout = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        readout.fit(train_counts.astype(float), train_labels)
-    return float(readout.score(test_counts.astype(float), test_labels))
-
-
 def _ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else 0.0
 
@@ -533,30 +514,6 @@ def _ratio(a: float, b: float) -> float:
 def _running_accuracy_note(examples: float, accuracy: float) -> str:
     """The progress line's note of the latest running accuracy."""
     return f"running accuracy {100 * accuracy:.1f} % at {int(examples)}"
-
-
-def _update_running_accuracy(block, counts, labels, size, history, first, n_classes) -> None:
-    """The paper's Fig. 2C: label neurons on one block of training examples, score the next.
-
-    ``block`` is ``[counts, labels, assignments]``: the counts and labels of
-    the block being filled (which started at example ``first - len(counts)``)
-    and the assignments made from the previous complete block (first entry
-    -2 while there is none). Each scored block appends
-    ``(examples seen at its end, accuracy)`` to ``history``.
-    """
-    start = first - block[0].shape[0]
-    block_counts = np.concatenate([block[0], counts])
-    block_labels = np.concatenate([block[1], labels])
-    while block_counts.shape[0] >= size:
-        end = start + size
-        now_counts, now_labels = block_counts[:size], block_labels[:size]
-        if block[2].size and block[2][0] != -2:
-            predicted = all_activity(now_counts, block[2], n_classes)
-            history.append((end, float(np.mean(predicted == now_labels))))
-        block[2] = assign_labels(now_counts, now_labels, n_classes)[0]
-        block_counts, block_labels = block_counts[size:], block_labels[size:]
-        start = end
-    block[0], block[1] = block_counts, block_labels
 
 
 # -- entry points ----------------------------------------------------------------------
