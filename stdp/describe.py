@@ -94,6 +94,9 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         },
         "spike_counter": {"on_pre": eq.SPIKE_COUNTER_ON_PRE},
     }
+    if cfg["network.inhibition"] == "distance":  # a per-synapse weight, set at build time
+        strings["inh_to_exc"]["model"] = "w_inh_exc : 1 (constant)"
+        strings["inh_to_exc"]["w_inh_exc, set once at build time"] = network.DISTANCE_INHIBITION
     if cfg["protocol.reset_state"]:
         role = "set to rest at the start of every cycle (protocol.reset_state)"
         strings["exc"][role] = eq.RESET_EXC_STATE
@@ -259,6 +262,18 @@ def symbol_rows(cfg: Config, n_input: int) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _inhibition_weights(cfg: Config) -> str:
+    """The inh->exc weights in words (``network.inhibition``)."""
+    if cfg["network.inhibition"] == "constant":
+        return _q(cfg, "network.w_inh_exc")
+    side = network.inhibition_grid_side(cfg)
+    return (
+        f"min({_q(cfg, 'network.w_inh_exc')}, {_q(cfg, 'network.inh_distance_scale')} x "
+        f"sqrt(d)), d the Euclidean distance between the source's partner and the target "
+        f"on a {side} x {side} grid (neuron k at row k // {side}, column k % {side})"
+    )
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -362,7 +377,7 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         f"| `exc_to_inh` | exc ({n_exc}) -> inh ({n_exc}) | one to one, {n_exc} | fixed | "
         f"{_q(cfg, 'network.w_exc_inh')} | none |",
         f"| `inh_to_exc` | inh ({n_exc}) -> exc ({n_exc}) | all but the partner, "
-        f"{n_exc * (n_exc - 1)} | fixed | {_q(cfg, 'network.w_inh_exc')} | none |",
+        f"{n_exc * (n_exc - 1)} | fixed | {_inhibition_weights(cfg)} | none |",
         f"| `spike_counter` | exc ({n_exc}) -> controller (1) | all to one, {n_exc} | "
         "counts spikes in the presentation window | - | none |",
         "",

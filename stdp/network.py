@@ -25,6 +25,7 @@ Objects (all reachable by name in the returned `BuiltNetwork`):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import brian2
@@ -407,8 +408,56 @@ def lateral_inhibition(
         return synapses
 
     exc_to_inh = fixed(exc, inh, "exc_to_inh", "w_exc_inh", j="i")
-    inh_to_exc = fixed(inh, exc, "inh_to_exc", "w_inh_exc", condition="i != j")
+    if cfg["network.inhibition"] == "constant":
+        inh_to_exc = fixed(inh, exc, "inh_to_exc", "w_inh_exc", condition="i != j")
+        return exc_to_inh, inh_to_exc
+    # "distance": the same on_pre code reads a per-synapse w_inh_exc, set once at build time
+    # from the neurons' places on the grid (Hazan et al. 2018).
+    inh_to_exc = Synapses(
+        inh,
+        exc,
+        model="w_inh_exc : 1 (constant)",
+        on_pre=strings["inh_to_exc_on_pre"],
+        clock=clock,
+        name="inh_to_exc",
+        namespace={
+            "side": inhibition_grid_side(cfg),
+            "w_inh_max": cfg["network.w_inh_exc"],
+            "scale": cfg["network.inh_distance_scale"],
+        },
+    )
+    inh_to_exc.connect(condition="i != j")
+    inh_to_exc.w_inh_exc = DISTANCE_INHIBITION
     return exc_to_inh, inh_to_exc
+
+
+#: The inh i -> exc j weight of ``network.inhibition = "distance"``: neuron k sits at
+#: row ``k // side``, column ``k % side`` of the grid; the weight grows with the square
+#: root of the Euclidean distance between i's partner (exc i) and j, up to ``w_inh_max``.
+DISTANCE_INHIBITION = (
+    "clip(scale * sqrt(sqrt(1.0 * (i // side - j // side)**2 + 1.0 * (i % side - j % side)**2)),"
+    " 0, w_inh_max)"
+)
+
+
+def inhibition_grid_side(cfg: Config) -> int:
+    """The side of the square grid of ``network.inhibition = "distance"``.
+
+    Raises
+    ------
+    ConfigError
+        If ``network.n_exc`` is not a square number.
+    """
+    from .errors import ConfigError
+
+    n_exc = cfg["network.n_exc"]
+    side = math.isqrt(n_exc)
+    if side * side != n_exc:
+        raise ConfigError(
+            f"network.n_exc: {n_exc} is not a square number, which network.inhibition = "
+            '"distance" needs (the excitatory neurons sit on a square grid)'
+        )
+    return side
 
 
 def build_network(
@@ -589,7 +638,11 @@ def validate_model(cfg: Config, n_input: int) -> None:
 
     from .errors import ConfigError
 
-    small = cfg.replace(network__n_exc=2, engine__chunk_cycles=1)
+    if cfg["network.inhibition"] == "distance":
+        inhibition_grid_side(cfg)  # the refusal of a grid that is not square, before the copy
+    # a 2x2 grid where the inhibition needs a square
+    n_small = 4 if cfg["network.inhibition"] == "distance" else 2
+    small = cfg.replace(network__n_exc=n_small, engine__chunk_cycles=1)
     brian2.set_device("runtime")
     previous = brian2.prefs.codegen.target
     brian2.prefs.codegen.target = "numpy"

@@ -129,7 +129,26 @@ SCHEMA: dict[str, Any] = {
             17.0,
             float,
             "inh->exc weight onto every excitatory neuron but the source's partner (code: 17.0; "
-            "the paper's text: 10 nS)",
+            "the paper's text: 10 nS); with inhibition = 'distance' the cap of the profile "
+            "(Hazan et al. 2018: 17.5)",
+            range=NON_NEGATIVE,
+        ),
+        "inhibition": Param(
+            "constant",
+            str,
+            "inh->exc profile. constant: w_inh_exc onto every excitatory neuron but the "
+            "partner (Diehl & Cook 2015). distance: the excitatory neurons sit on a square "
+            "grid (n_exc must be a square) and inh i -> exc j gets "
+            "min(w_inh_exc, inh_distance_scale * sqrt(d)), d the Euclidean grid distance "
+            "between i's partner and j (Hazan et al. 2018, SOM-LM-SNN)",
+            choices=("constant", "distance"),
+        ),
+        "inh_distance_scale": Param(
+            4.8,
+            float,
+            "with inhibition = 'distance': inh->exc weight per sqrt(grid spacing), so "
+            "neighbours get this weight and the cap w_inh_exc is reached at "
+            "d = (w_inh_exc / inh_distance_scale)^2 (Hazan et al. 2018's code: 4.8)",
             range=NON_NEGATIVE,
         ),
         "w_init_min": Param(
