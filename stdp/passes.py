@@ -548,7 +548,11 @@ def _run_shards(
     client = pool.local_client(workers)
     futures = {}
     try:
-        [shared_state] = client.scatter([state], broadcast=True)
+        # hash=False: a key of its own. With the default content hash, the test pass
+        # scatters the labelling pass's state under the same key, and the release of
+        # the labelling pass's future can delete it on the workers after the new
+        # scatter (dask/distributed#8576): "lost dependencies"
+        [shared_state] = client.scatter([state], broadcast=True, hash=False)
         for index, start, stop in jobs:
             future = client.submit(
                 _in_worker,
