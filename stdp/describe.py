@@ -253,6 +253,18 @@ def symbol_rows(cfg: Config, n_input: int) -> list[tuple[str, str, str, str]]:
         else:
             value = "-"
         rows.append((objects, symbol, value, key))
+    if cfg["network.inhibition"] == "distance":  # w_inh_exc is a per-synapse weight then
+        rows = [row for row in rows if row[:2] != ("inh_to_exc", "w_inh_exc")]
+        rows += [
+            ("inh_to_exc", "w_inh_max", _q(cfg, "network.w_inh_exc"), "network.w_inh_exc"),
+            (
+                "inh_to_exc",
+                "scale",
+                _q(cfg, "network.inh_distance_scale"),
+                "network.inh_distance_scale",
+            ),
+            ("inh_to_exc", "side", str(network.inhibition_grid_side(cfg)), "network.n_exc"),
+        ]
     for group in ("exc", "inh"):  # the parameters of another neuron model (stdp.models)
         name = cfg[f"{group}.model"]
         if name != "lif":

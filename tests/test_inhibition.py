@@ -11,7 +11,7 @@ from brian2.utils.logger import catch_logs
 
 from stdp.cli import main
 from stdp.config import load_config
-from stdp.describe import describe
+from stdp.describe import describe, symbol_rows
 from stdp.errors import ConfigError
 from stdp.network import build_network, validate_model
 
@@ -106,3 +106,15 @@ def test_describe_shows_the_profile():
     assert "clip(scale * sqrt(sqrt(" in text  # the expression the weights are set with
     constant = describe(load_config(None, ["network.n_exc=16"]), n_input=4)
     assert "x 4 grid" not in constant and "clip(scale" not in constant
+
+
+def test_describe_lists_the_symbols_of_the_built_synapses(runtime_numpy):
+    cfg = load_config(None, ["network.n_exc=16", "network.inhibition=distance"])
+    built = build_network(cfg, n_input=4, chunk_cycles=1)
+    rows = {
+        symbol: value
+        for objects, symbol, value, _ in symbol_rows(cfg, 4)
+        if objects == "inh_to_exc"
+    }
+    assert set(rows) == set(built.inh_to_exc.namespace)  # no w_inh_exc: a per-synapse weight
+    assert rows["side"] == "4"
