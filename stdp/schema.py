@@ -40,12 +40,9 @@ from .params import (
     Hz,
     Param,
     Range,
-    kHz,
     ms,
-    msiemens,
     mV,
     second,
-    ufarad,
 )
 
 __all__ = [
@@ -66,9 +63,6 @@ __all__ = [
     "mV",
     "Hz",
     "second",
-    "kHz",
-    "ufarad",
-    "msiemens",
 ]
 
 

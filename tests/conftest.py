@@ -38,13 +38,22 @@ def _private_cache(tmp_path_factory):
 
 @pytest.fixture
 def runtime_numpy():
-    """Brian2's runtime device with numpy code (no compiler): for single-group physics tests."""
+    """Brian2's runtime device with numpy code (no compiler): for single-group physics tests.
+
+    Brian2's warnings about objects that never ran are kept quiet, and the
+    test's objects are collected afterwards.
+    """
+    import gc
+
     import brian2
+    from brian2.utils.logger import catch_logs
 
     brian2.set_device("runtime")
     old = brian2.prefs.codegen.target
     brian2.prefs.codegen.target = "numpy"
-    yield
+    with catch_logs():
+        yield
+        gc.collect()
     brian2.prefs.codegen.target = old
 
 

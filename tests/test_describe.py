@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import re
 
-import brian2
 import pytest
 from brian2 import Equations
-from brian2.utils.logger import catch_logs
 
 from stdp import equations as eq
 from stdp.cli import main
@@ -41,18 +38,6 @@ def _keys(schema, prefix=""):
 
 def _code_blocks(text: str) -> list[str]:
     return [block.strip() for block in re.findall(r"```\n(.*?)```", text, flags=re.S)]
-
-
-@pytest.fixture
-def runtime_numpy():
-    """Runtime device, numpy target; Brian2's "never run" warnings of the objects kept quiet."""
-    brian2.set_device("runtime")
-    old = brian2.prefs.codegen.target
-    brian2.prefs.codegen.target = "numpy"
-    with catch_logs():
-        yield
-        gc.collect()
-    brian2.prefs.codegen.target = old
 
 
 @pytest.mark.parametrize("overrides", VARIANTS)

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import gc
-
 import brian2
 import numpy as np
 import pytest
-from brian2.utils.logger import catch_logs
 
 from stdp.cli import main
 from stdp.config import load_config
 from stdp.describe import describe, symbol_rows
 from stdp.errors import ConfigError
 from stdp.network import build_network, validate_model
-
-
-@pytest.fixture
-def runtime_numpy():
-    """Runtime device, numpy target; Brian2's "never run" warnings of the objects kept quiet."""
-    brian2.set_device("runtime")
-    old = brian2.prefs.codegen.target
-    brian2.prefs.codegen.target = "numpy"
-    with catch_logs():
-        yield
-        gc.collect()
-    brian2.prefs.codegen.target = old
 
 
 def _weights(overrides: list[str]) -> np.ndarray:
