@@ -552,6 +552,11 @@ def _check_consistency(cfg: Config) -> None:
         raise ConfigError("network.delay_min/delay_max: need 0 <= delay_min <= delay_max")
     if not cfg["network.w_init_min"] <= cfg["network.w_init_max"]:
         raise ConfigError("network.w_init_min: must not exceed network.w_init_max")
+    if cfg["topology.kind"] != "dense" and cfg["network.inhibition"] != "constant":
+        raise ConfigError(
+            f"network.inhibition: {cfg['network.inhibition']!r} is for the dense layer; a "
+            f"{cfg['topology.kind']} layer's inhibition is chosen by topology.inhibition"
+        )
     from .models import check_models  # the neuron models' own refusals
 
     check_models(cfg)

@@ -260,6 +260,8 @@ class Engine:
             obj = getattr(b, group)
             dtype = bool if var == "not_refractory" else float
             state[key] = np.array(getattr(obj, var)[:], dtype=dtype)
+        # the dense (n_input, n_exc) matrix of a local or convolutional layer (stdp.topology)
+        state["input_to_exc.w"] = b.layout.to_dense(state["input_to_exc.w"])
         state["input_to_exc.delay"] = self._delay
         t_end = t0 + float(self.duration)
         state["exc.lastspike"] = state["exc.lastspike"] - t_end
@@ -306,6 +308,8 @@ class Engine:
             group, var = key.split(".")
             view = getattr(getattr(b, group), "delay_value" if var == "delay" else var)
             value = values["state"][key]
+            if group == "input_to_exc":  # the synapses that exist (stdp.topology)
+                value = b.layout.to_synapses(value)
             if var == "not_refractory":
                 yield view, np.asarray(value, dtype=bool)
             elif var == "lastspike":
@@ -314,6 +318,9 @@ class Engine:
                 yield view, np.asarray(value) * second
             else:
                 yield view, np.asarray(value) * _UNITS.get(var, _unit(getattr(b, group), var))
+        if b.kernel is not None:  # each copy's reference: its kernel entry (eq.KERNEL_SUM)
+            wk = np.asarray(values["state"]["kernel.wk"], dtype=float)
+            yield b.input_to_exc.w0, wk[b.layout.kernel_entry()]
         for var, value in values["controller"].items():
             yield getattr(b.controller, var), value
 

@@ -80,6 +80,13 @@ __all__ = [
     "LEARNING_SWITCH",
     "NORMALIZE_WEIGHTS",
     "NORMALIZE_SUMS",
+    "KERNEL_MODEL",
+    "KERNEL_SUM",
+    "KERNEL_UPDATE",
+    "KERNEL_WRITE",
+    "WSUM_CLEAR",
+    "WSUM_ADD",
+    "KERNEL_AFTER_NORMALIZATION",
     "RESET_EXC_STATE",
     "RESET_INH_STATE",
     "RESET_INPUT_STATE",
@@ -300,6 +307,40 @@ wscale = 1 + learning * (norm_total / wsum - 1)
 wsum += learning * (norm_total - wsum)
 """.strip()
 NORMALIZE_WEIGHTS = "w *= wscale_post"
+
+# --------------------------------------------------------------------------
+# Shared weights of a convolutional layer (``topology.kind = "conv"``). Each
+# synapse holds a copy ``w`` of its entry of the kernel table (``wk`` of the
+# group ``kernel``, one element per filter and kernel position) and ``w0``,
+# the entry's value when the copy was last set. The synapses ``tie`` join
+# every copy to its entry. At the start of every cycle, in this order (all at
+# order 1, before the normalisation):
+#   1. KERNEL_SUM (tie): each entry sums the changes of its copies,
+#   2. KERNEL_UPDATE (kernel): the entry moves by that sum,
+#   3. KERNEL_WRITE (tie): every copy is set to its entry,
+#   4. WSUM_CLEAR (exc) and WSUM_ADD (input_to_exc): the weight sums, again,
+# and after the normalisation (order 3) KERNEL_AFTER_NORMALIZATION (tie) takes
+# the scaled copies (equal for all copies of an entry) as the new entries.
+# --------------------------------------------------------------------------
+KERNEL_MODEL = """
+wk : 1
+dsum : 1
+"""
+KERNEL_SUM = "dsum_post += w_pre - w0_pre"
+KERNEL_UPDATE = """
+wk = clip(wk + dsum, 0, w_max)
+dsum = 0
+"""
+KERNEL_WRITE = """
+w_pre = wk_post
+w0_pre = wk_post
+"""
+WSUM_CLEAR = "wsum = 0"
+WSUM_ADD = "wsum_post += w"
+KERNEL_AFTER_NORMALIZATION = """
+w0_pre = w_pre
+wk_post = w_pre
+"""
 
 # --------------------------------------------------------------------------
 # Fast-protocol option (``protocol.reset_state``): instead of letting the

@@ -59,6 +59,7 @@ from .passes import FrozenPass, PassPosition
 from .pool import shutdown as shutdown_workers
 from .progress import Progress
 from .resources import check_memory
+from .topology import layout
 
 __all__ = [
     "Experiment",
@@ -430,6 +431,10 @@ class Experiment:
             self.save_checkpoint()
 
     # -- results -------------------------------------------------------------------------
+    def _readout_features(self, counts: np.ndarray) -> np.ndarray:
+        """What the linear readout reads: the counts, pooled per filter (``topology.pool``)."""
+        return layout(self.cfg, self.n_input).pool(counts, self.cfg["topology.pool"])
+
     def write_metrics(self) -> dict[str, Any]:
         """Score the test counts (vote, proportion weighting, linear readout); write metrics."""
         cfg, data, ck = self.cfg, self.data, self.checkpoint
@@ -457,7 +462,10 @@ class Experiment:
             accuracy_sd=sd,
             n_test=int(data.test_labels.shape[0] // n_pres),
             accuracy_linear=linear_readout_accuracy(
-                label_counts, data.label_labels, test_counts, data.test_labels
+                self._readout_features(label_counts),
+                data.label_labels,
+                self._readout_features(test_counts),
+                data.test_labels,
             ),
         )
         train = ck.train.stats

@@ -25,6 +25,7 @@ Objects (all reachable by name in the returned `BuiltNetwork`):
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ from brian2 import (
 from . import equations as eq
 from . import models
 from .config import Config
+from .topology import Layout, layout
 
 __all__ = [
     "BuiltNetwork",
@@ -80,13 +82,23 @@ def state_variables(cfg: Config) -> dict[str, tuple[str, ...]]:
             if cfg[f"{group}.model"] == "srm0":  # v is computed from the kernels h and eta
                 base = tuple(v for v in base if v != "v")
             variables[group] = base + extra
+    if cfg["topology.kind"] == "conv":  # the kernel table of the shared weights
+        variables["kernel"] = ("wk",)
     return variables
 
 
 def norm_total(cfg: Config, n_input: int) -> float:
-    """Target sum of each neuron's input weights (``normalization.total``; 'auto' = 78 n/784)."""
+    """Target sum of each neuron's input weights (``normalization.total``).
+
+    'auto' is the code's 78 for 784 inputs, scaled to the neuron's number of
+    inputs: ``78 * n / 784`` with n the pixels (dense layer) or the patch's
+    pixels (local and convolutional layers, `stdp.topology`).
+    """
     total = cfg["normalization.total"]
-    return 78.0 * n_input / 784.0 if total == "auto" else float(total)
+    if total != "auto":
+        return float(total)
+    fan_in = n_input if cfg["topology.kind"] == "dense" else cfg["topology.kernel"] ** 2
+    return 78.0 * fan_in / 784.0
 
 
 #: The time of a spike that never comes (geometric input generator).
@@ -119,6 +131,10 @@ class BuiltNetwork:
     n_input: int
     n_exc: int
     chunk_cycles: int
+    layout: Layout | None = None
+    #: The kernel table and the synapses that tie the copies to it (``topology.kind = "conv"``).
+    kernel: NeuronGroup | None = None
+    tie: Synapses | None = None
 
 
 #: Variables that a replaced equation string must keep (the engine moves them
@@ -369,7 +385,8 @@ def stdp_synapses(
     return Synapses(
         source,
         target,
-        model=eq.STDP_MODEL,
+        # a convolutional layer's copy remembers its kernel entry (eq.KERNEL_SUM)
+        model=eq.STDP_MODEL + ("w0 : 1\n" if cfg["topology.kind"] == "conv" else ""),
         on_pre=strings["stdp_on_pre"],
         on_post=strings["stdp_on_post"],
         clock=clock,
@@ -389,9 +406,18 @@ def stdp_synapses(
 
 
 def lateral_inhibition(
-    cfg: Config, exc: NeuronGroup, inh: NeuronGroup, clock: brian2.Clock
+    cfg: Config,
+    exc: NeuronGroup,
+    inh: NeuronGroup,
+    clock: brian2.Clock,
+    shape: Layout | None = None,
 ) -> tuple[Synapses, Synapses]:
-    """The connected exc i -> inh i and inh i -> every exc j != i synapses."""
+    """The connected exc i -> inh i and inh i -> exc j synapses.
+
+    inh i reaches every exc j != i, or, in a local or convolutional layer
+    (``shape``) with ``topology.inhibition = "location"``, the other filters
+    of i's patch.
+    """
     strings = model_strings(cfg)
 
     def fixed(source: NeuronGroup, target: NeuronGroup, name: str, weight: str, **rule: str):
@@ -408,6 +434,8 @@ def lateral_inhibition(
         return synapses
 
     exc_to_inh = fixed(exc, inh, "exc_to_inh", "w_exc_inh", j="i")
+    if shape is not None and shape.sparse and cfg["topology.inhibition"] == "location":
+        return exc_to_inh, fixed(inh, exc, "inh_to_exc", "w_inh_exc", **location_pairs(shape))
     if cfg["network.inhibition"] == "constant":
         inh_to_exc = fixed(inh, exc, "inh_to_exc", "w_inh_exc", condition="i != j")
         return exc_to_inh, inh_to_exc
@@ -429,6 +457,19 @@ def lateral_inhibition(
     inh_to_exc.connect(condition="i != j")
     inh_to_exc.w_inh_exc = DISTANCE_INHIBITION
     return exc_to_inh, inh_to_exc
+
+
+def location_pairs(shape: Layout) -> dict[str, np.ndarray]:
+    """``{"i": ..., "j": ...}``: every pair of different filters of one patch, sorted by i."""
+    n_loc, filters = shape.n_locations, shape.filters
+    f1, f2, loc = np.meshgrid(
+        np.arange(filters), np.arange(filters), np.arange(n_loc), indexing="ij"
+    )
+    keep = (f1 != f2).ravel()
+    i = (f1 * n_loc + loc).ravel()[keep]
+    j = (f2 * n_loc + loc).ravel()[keep]
+    order = np.lexsort((j, i))
+    return {"i": i[order], "j": j[order]}
 
 
 #: The inh i -> exc j weight of ``network.inhibition = "distance"``: neuron k sits at
@@ -489,7 +530,8 @@ def build_network(
         The objects, not yet run. Initial values of the state are set by the
         engine (`stdp.engine`) before each run.
     """
-    n_exc = cfg["network.n_exc"]
+    shape = layout(cfg, n_input)
+    n_exc = shape.n_exc
     chunk_cycles = chunk_cycles or cfg["engine.chunk_cycles"]
     cycle = cycle_duration(cfg)
     if clock is None:
@@ -503,8 +545,12 @@ def build_network(
     exc = excitatory_group(cfg, n_exc, clock, n_input, controller=controller)
     inh = inhibitory_group(cfg, n_exc, clock)
     input_to_exc = stdp_synapses(cfg, inp, exc, clock, n_input)
-    input_to_exc.connect()  # i-major order: synapse index = i * n_exc + j
-    exc_to_inh, inh_to_exc = lateral_inhibition(cfg, exc, inh, clock)
+    if shape.sparse:  # i-major order, as the dense layer's
+        pre, post = shape.synapses()
+        input_to_exc.connect(i=pre, j=post)
+    else:
+        input_to_exc.connect()  # i-major order: synapse index = i * n_exc + j
+    exc_to_inh, inh_to_exc = lateral_inhibition(cfg, exc, inh, clock, shape)
     spike_counter = Synapses(
         exc,
         controller,
@@ -516,6 +562,10 @@ def build_network(
     spike_counter.connect(j="0")
 
     objects = [controller, inp, exc, inh, input_to_exc, exc_to_inh, inh_to_exc, spike_counter]
+    kernel = tie = None
+    if shape.kind == "conv":
+        kernel, tie = shared_weights(cfg, shape, exc, input_to_exc, clock)
+        objects += [kernel, tie]
     if cfg["normalization.enabled"]:
         # After the controller (order 0) has decided whether this cycle learns:
         # each neuron's factor, then the weights.
@@ -562,7 +612,59 @@ def build_network(
         n_input=n_input,
         n_exc=n_exc,
         chunk_cycles=chunk_cycles,
+        layout=shape,
+        kernel=kernel,
+        tie=tie,
     )
+
+
+class _TieWritesAreOrderFree(logging.Filter):
+    """Drop Brian2's order-dependence warning for the ``tie`` steps' writes.
+
+    Every copy has exactly one ``tie`` synapse, and the copies of an entry
+    hold the same value when `eq.KERNEL_AFTER_NORMALIZATION` writes the entry,
+    so these writes do not depend on the order of the synapses; Brian2 cannot
+    see that (it warns when the code is generated).
+    """
+
+    _FIRST_LINES = ("'w_pre = wk_post'", "'w0_pre = w_pre'")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message.startswith("Came across an abstract code block")
+            and any(line in message for line in self._FIRST_LINES)
+        )
+
+
+logging.getLogger("brian2.codegen.generators.base").addFilter(_TieWritesAreOrderFree())
+
+
+def shared_weights(
+    cfg: Config, shape: Layout, exc: NeuronGroup, input_to_exc: Synapses, clock: brian2.Clock
+) -> tuple[NeuronGroup, Synapses]:
+    """The kernel table of a convolutional layer and the synapses that tie its copies to it.
+
+    Adds the steps of `stdp.equations.KERNEL_SUM` and after to the start of
+    every cycle (order 1, before the normalisation, and order 3, after it).
+    """
+    kernel = NeuronGroup(
+        shape.n_kernel,
+        eq.KERNEL_MODEL,
+        clock=clock,
+        name="kernel",
+        namespace={"w_max": cfg["stdp.w_max"]},
+    )
+    tie = Synapses(input_to_exc, kernel, clock=clock, name="tie")
+    tie.connect(i=np.arange(shape.n_synapses), j=shape.kernel_entry())
+    _each_cycle(tie, eq.KERNEL_SUM, cfg, order=1, name="kernel_1_sum")
+    _each_cycle(kernel, eq.KERNEL_UPDATE, cfg, order=1, name="kernel_2_update")
+    _each_cycle(tie, eq.KERNEL_WRITE, cfg, order=1, name="kernel_3_write")
+    _each_cycle(exc, eq.WSUM_CLEAR, cfg, order=1, name="kernel_4_wsum_clear")
+    _each_cycle(input_to_exc, eq.WSUM_ADD, cfg, order=1, name="kernel_5_wsum_add")
+    if cfg["normalization.enabled"]:  # after normalize_weights (order 3, sorted by name)
+        _each_cycle(tie, eq.KERNEL_AFTER_NORMALIZATION, cfg, order=3, name="tie_normalized")
+    return kernel, tie
 
 
 def initial_state(cfg: Config, n_input: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -571,13 +673,27 @@ def initial_state(cfg: Config, n_input: int, rng: np.random.Generator) -> dict[s
     Weights are uniform in ``[w_init_min, w_init_max)`` (i-major: index
     ``i * n_exc + j``), delays uniform in ``[delay_min, delay_max]``, theta at
     ``theta_init``, v at ``v_init``, everything else at rest.
+
+    In a local or convolutional layer (`stdp.topology`) the weight and delay
+    matrices hold 0 where a neuron has no synapse; a convolutional layer draws
+    its kernel table (``kernel.wk``) and every copy starts at its entry.
     """
-    n_exc = cfg["network.n_exc"]
+    shape = layout(cfg, n_input)
+    n_exc = shape.n_exc
     n_syn = n_input * n_exc
-    w = rng.uniform(cfg["network.w_init_min"], cfg["network.w_init_max"], size=n_syn)
-    delay = rng.uniform(
-        float(cfg["network.delay_min"]), float(cfg["network.delay_max"]), size=n_syn
-    )
+    low, high = cfg["network.w_init_min"], cfg["network.w_init_max"]
+    d_low, d_high = float(cfg["network.delay_min"]), float(cfg["network.delay_max"])
+    extra = {}
+    if not shape.sparse:
+        w = rng.uniform(low, high, size=n_syn)
+        delay = rng.uniform(d_low, d_high, size=n_syn)
+    else:
+        if shape.kind == "conv":
+            extra["kernel.wk"] = rng.uniform(low, high, size=shape.n_kernel)
+            w = shape.to_dense(extra["kernel.wk"][shape.kernel_entry()])
+        else:
+            w = shape.to_dense(rng.uniform(low, high, size=shape.n_synapses))
+        delay = shape.to_dense(rng.uniform(d_low, d_high, size=shape.n_synapses))
     never = -1e4  # Brian2's default lastspike (seconds)
     state = {
         "input.pre": np.zeros(n_input),
@@ -597,6 +713,7 @@ def initial_state(cfg: Config, n_input: int, rng: np.random.Generator) -> dict[s
         "inh.not_refractory": np.ones(n_exc, dtype=bool),
         "input_to_exc.w": w,
         "input_to_exc.delay": delay,
+        **extra,
     }
     for group, n in (("exc", n_exc), ("inh", n_exc)):  # the variables of other neuron models
         if cfg[f"{group}.model"] != "lif":
@@ -640,9 +757,15 @@ def validate_model(cfg: Config, n_input: int) -> None:
 
     if cfg["network.inhibition"] == "distance":
         inhibition_grid_side(cfg)  # the refusal of a grid that is not square, before the copy
-    # a 2x2 grid where the inhibition needs a square
-    n_small = 4 if cfg["network.inhibition"] == "distance" else 2
-    small = cfg.replace(network__n_exc=n_small, engine__chunk_cycles=1)
+    if cfg["topology.kind"] == "dense":
+        # a 2x2 grid where the inhibition needs a square
+        n_small = 4 if cfg["network.inhibition"] == "distance" else 2
+        small = cfg.replace(network__n_exc=n_small, engine__chunk_cycles=1)
+    else:  # the layer's refusals first; then two filters on its patches
+        shape = layout(cfg, n_input)
+        small = cfg.replace(
+            network__n_exc=2 * shape.n_locations, topology__filters=2, engine__chunk_cycles=1
+        )
     brian2.set_device("runtime")
     previous = brian2.prefs.codegen.target
     brian2.prefs.codegen.target = "numpy"

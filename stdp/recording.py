@@ -82,12 +82,17 @@ def prepare_network(
         obj = getattr(built, group)
         for var in variables:
             value = np.asarray(state[f"{group}.{var}"])
+            if group == "input_to_exc":  # the synapses that exist (stdp.topology)
+                value = built.layout.to_synapses(value)
             if var == "not_refractory":
                 setattr(obj, var, value.astype(bool))
             else:
                 unit = _UNITS.get(var, brian2.get_unit(obj.variables[var].dim))
                 setattr(obj, var, value.astype(float) * unit)
-    built.input_to_exc.delay_value = np.asarray(state["input_to_exc.delay"], dtype=float) * second
+    delay = built.layout.to_synapses(np.asarray(state["input_to_exc.delay"], dtype=float))
+    built.input_to_exc.delay_value = delay * second
+    if built.kernel is not None:  # each copy's reference: its kernel entry
+        built.input_to_exc.w0 = np.asarray(state["kernel.wk"])[built.layout.kernel_entry()]
     built.input_to_exc.delay = "delay_value"
     built.stim.values[:] = table
     ctrl = built.controller

@@ -162,6 +162,54 @@ SCHEMA: dict[str, Any] = {
         ),
         "delay_max": Param("10 ms", ms, "see delay_min (code: 0-10 ms)", range=NON_NEGATIVE),
     },
+    "topology": {
+        "kind": Param(
+            "dense",
+            str,
+            "layout of the input->exc synapses (stdp.topology). dense: every neuron sees every "
+            "pixel (Diehl & Cook 2015). local: a locally connected layer, filters neurons per "
+            "square patch of kernel pixels, patches stride apart, each neuron with its own "
+            "weights (Saunders et al. 2019). conv: the same layout with the weights of a filter "
+            "shared by all its patches (one kernel table per filter, into which the copies' STDP "
+            "changes are summed at the start of every cycle). local and conv need square images "
+            "and network.n_exc = filters x patches",
+            choices=("dense", "local", "conv"),
+        ),
+        "kernel": Param(
+            12,
+            int,
+            "local/conv: side of a patch in pixels (Saunders et al. 2019: 12 on MNIST)",
+            range=COUNT,
+        ),
+        "stride": Param(
+            4,
+            int,
+            "local/conv: pixels between neighbouring patches; (image side - kernel) must be a "
+            "multiple of it (Saunders et al. 2019: 4)",
+            range=COUNT,
+        ),
+        "filters": Param(
+            100,
+            int,
+            "local/conv: neurons (filters) per patch (Saunders et al. 2019: 25 to 1,000)",
+            range=COUNT,
+        ),
+        "inhibition": Param(
+            "location",
+            str,
+            "local/conv: which neurons inhibit each other. location: the filters of one patch "
+            "(Saunders et al. 2019); all: every neuron every other, as in the dense layer "
+            "(n_exc^2 synapses: only for small layers)",
+            choices=("location", "all"),
+        ),
+        "pool": Param(
+            1,
+            int,
+            "local/conv: the linear readout (accuracy_linear) reads each filter's spike counts "
+            "summed over blocks of pool x pool patches (1: every neuron's count, no pooling)",
+            range=COUNT,
+        ),
+    },
     "exc": {
         **neuron_params(
             "-65 mV",

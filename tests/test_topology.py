@@ -1,0 +1,288 @@
+"""Local and convolutional layers (topology.kind): indices, shared weights, end to end, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stdp import experiment
+from stdp.cli import main
+from stdp.config import load_config
+from stdp.errors import ConfigError
+from stdp.network import cycle_duration, initial_state, location_pairs
+from stdp.topology import layout
+
+from .conftest import SMALL
+
+#: 4x4 images, 2x2 patches 2 apart, 2 filters: 2x2 patches, 8 neurons.
+TINY = ["topology.kind=local", "topology.kernel=2", "topology.stride=2", "topology.filters=2"]
+
+
+def test_local_connectivity_of_a_hand_built_case():
+    shape = layout(load_config(None, [*TINY, "network.n_exc=8"]), 16)
+    assert (shape.rows, shape.cols, shape.n_exc, shape.fan_in) == (2, 2, 8, 4)
+    pre, post = shape.synapses()
+    # The 4x4 image, pixel p at row p // 4, column p % 4; neuron (f, r, c) = (f*2 + r)*2 + c.
+    expected = {
+        0: [0, 1, 4, 5],  # filter 0, patch (0, 0)
+        1: [2, 3, 6, 7],  # filter 0, patch (0, 1)
+        2: [8, 9, 12, 13],  # filter 0, patch (1, 0)
+        3: [10, 11, 14, 15],
+        5: [2, 3, 6, 7],  # filter 1, patch (0, 1)
+        6: [8, 9, 12, 13],
+    }
+    for j, pixels in expected.items():
+        assert sorted(pre[post == j]) == pixels
+    assert len(pre) == 8 * 4 and np.all(np.diff(pre) >= 0)  # i-major, as the dense layer
+    dense = np.zeros((16, 8))
+    dense[pre, post] = 1
+    np.testing.assert_array_equal(shape.to_dense(np.ones(32)).reshape(16, 8), dense)
+    np.testing.assert_array_equal(shape.to_synapses(dense.ravel()), np.ones(32))
+
+
+def test_overlapping_patches_and_kernel_entries():
+    cfg = load_config(
+        None,
+        [
+            "topology.kind=conv",
+            "topology.kernel=3",
+            "topology.stride=1",
+            "topology.filters=2",
+            "network.n_exc=8",
+        ],
+    )
+    shape = layout(cfg, 16)  # 4x4 image, 3x3 kernel: 2x2 patches
+    pre, post = shape.synapses()
+    entry = shape.kernel_entry()
+    # neuron 7 = filter 1, patch (1, 1): pixel (1 + a, 1 + b) through entry (1*3 + a)*3 + b
+    for a in range(3):
+        for b in range(3):
+            p = (1 + a) * 4 + (1 + b)
+            (s,) = np.flatnonzero((pre == p) & (post == 7))
+            assert entry[s] == (3 + a) * 3 + b
+    assert shape.n_kernel == 18 and np.bincount(entry).tolist() == [4] * 18
+
+
+def test_inhibition_among_the_filters_of_a_patch():
+    shape = layout(load_config(None, [*TINY, "topology.filters=3", "network.n_exc=12"]), 16)
+    pairs = location_pairs(shape)
+    got = set(zip(pairs["i"].tolist(), pairs["j"].tolist(), strict=True))
+    # neuron f*4 + location; every ordered pair of different filters at each of the 4 patches
+    expected = {
+        (f1 * 4 + loc, f2 * 4 + loc)
+        for loc in range(4)
+        for f1 in range(3)
+        for f2 in range(3)
+        if f1 != f2
+    }
+    assert got == expected and len(pairs["i"]) == len(expected)
+
+
+def test_pooling_sums_each_filters_counts_over_blocks():
+    shape = layout(
+        load_config(
+            None,
+            [
+                "topology.kind=local",
+                "topology.kernel=1",
+                "topology.stride=1",
+                "topology.filters=2",
+                "network.n_exc=18",
+            ],
+        ),
+        9,
+    )  # 3x3 patches
+    counts = np.arange(36).reshape(2, 18)
+    pooled = shape.pool(counts, 2)  # blocks 2x2, 2x1, 1x2, 1x1 per filter
+    maps = counts.reshape(2, 2, 3, 3)
+    first = [maps[:, f, :2, :2].sum(axis=(1, 2)) for f in range(2)]
+    last = [maps[:, f, 2, 2] for f in range(2)]
+    assert pooled.shape == (2, 8)
+    np.testing.assert_array_equal(pooled[:, 0], first[0])
+    np.testing.assert_array_equal(pooled[:, 4], first[1])
+    np.testing.assert_array_equal(pooled[:, 3], last[0])
+    np.testing.assert_array_equal(pooled[:, 7], last[1])
+    assert pooled.sum() == counts.sum()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["topology.stride=3"], "topology.stride: patches of 2 pixels, 3 apart, do not tile"),
+        (["topology.kernel=5"], "topology.kernel: 5 pixels is larger than the 4x4 images"),
+        (["network.n_exc=9"], "network.n_exc: 9 neurons, but a local layer of 2 filters"),
+    ],
+)
+def test_layouts_that_do_not_fit_are_refused(overrides, message):
+    cfg = load_config(None, [*TINY, "network.n_exc=8", *overrides])
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        layout(cfg, 16)
+
+
+def test_refusals_reach_the_user_as_one_line(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="network.inhibition: 'distance' is for the dense"):
+        load_config(None, [*TINY, "network.n_exc=8", "network.inhibition=distance"])
+    digits = "experiments/digits.toml"
+    code = main(["run", digits, "--set", "topology.kind=conv", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "topology.kernel: 12 pixels is larger than the 8x8 images" in err[0]
+    kernel = ["--set", "topology.kernel=4", "--set", "topology.stride=2"]
+    code = main(
+        ["run", digits, "--set", "topology.kind=conv", *kernel, "--out", str(tmp_path / "s")]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    # 100 filters on the 3x3 patches of 4x4 pixels, 2 apart, of the 8x8 digits
+    assert code == 2 and len(err) == 1 and "set network.n_exc = 900" in err[0]
+    code = main(
+        [
+            "run",
+            digits,
+            "--set",
+            "topology.kind=local",
+            "--set",
+            "topology.kernel=4",
+            "--set",
+            "topology.stride=3",
+            "--out",
+            str(tmp_path / "t"),
+        ]
+    )
+    assert code == 2 and "do not tile" in capsys.readouterr().err
+
+
+def _tiny_conv(normalization: bool) -> tuple:
+    cfg = load_config(
+        None,
+        [
+            "topology.kind=conv",
+            "topology.kernel=2",
+            "topology.stride=1",
+            "topology.filters=2",
+            "network.n_exc=18",
+            f"normalization.enabled={str(normalization).lower()}",
+            "encoding.max_rate=255 Hz",
+            "encoding.min_spikes=0",
+            "stdp.nu_post=0.05",
+            "stdp.nu_pre=0.01",
+            "engine.chunk_cycles=1",
+            "network.w_inh_exc=1.0",
+        ],
+    )
+    state = initial_state(cfg, 16, np.random.default_rng(3))
+    state["exc.theta"][:] = 0.0
+    state["exc.v"][:] = float(cfg["exc.v_thresh"]) - 0.03  # close to the threshold
+    return cfg, state
+
+
+def test_the_shared_update_is_the_sum_of_the_per_synapse_updates(runtime_numpy):
+    from stdp.recording import prepare_network
+
+    cfg, state = _tiny_conv(normalization=False)
+    image = np.linspace(0.2, 1.0, 16)[None, :]
+    built = prepare_network(cfg, 16, state, image, learning=True)
+    shape = built.layout
+    entry = shape.kernel_entry()
+    wk_before = np.array(built.kernel.wk[:])
+    np.testing.assert_array_equal(built.input_to_exc.w[:], wk_before[entry])  # tied at the start
+    built.net.run(cycle_duration(cfg))  # one presentation: each copy learns on its own
+    w = np.array(built.input_to_exc.w[:])
+    w0 = np.array(built.input_to_exc.w0[:])
+    change = w - w0
+    assert np.count_nonzero(change) > 10
+    # copies of one entry changed by different amounts (else the test would not tell a sum)
+    assert any(np.unique(change[entry == e]).size > 1 for e in range(shape.n_kernel))
+    expected = np.clip(
+        wk_before + np.bincount(entry, weights=change, minlength=shape.n_kernel),
+        0,
+        float(cfg["stdp.w_max"]),
+    )
+    built.net.run(float(cfg["network.dt"]) * brian2_second())  # the next cycle's first step
+    np.testing.assert_allclose(built.kernel.wk[:], expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(built.input_to_exc.w[:], built.kernel.wk[:][entry])
+    np.testing.assert_array_equal(built.input_to_exc.w0[:], built.kernel.wk[:][entry])
+
+
+def test_normalisation_keeps_the_copies_tied(runtime_numpy):
+    from stdp.recording import prepare_network
+
+    cfg, state = _tiny_conv(normalization=True)
+    images = np.linspace(0.2, 1.0, 32).reshape(2, 16)
+    built = prepare_network(cfg, 16, state, images, learning=True)
+    # the second cycle's first step: the kernel takes the first presentation's changes,
+    # then the normalisation (learning is on for the second example) scales every copy
+    built.net.run(cycle_duration(cfg) + float(cfg["network.dt"]) * brian2_second())
+    entry = built.layout.kernel_entry()
+    wk = np.array(built.kernel.wk[:])
+    w0 = np.array(built.input_to_exc.w0[:])  # each copy as the cycle began
+    np.testing.assert_array_equal(w0, wk[entry])
+    # every neuron's weights sum to the target: 78 * (2 x 2 inputs) / 784
+    target = 78 * 4 / 784
+    np.testing.assert_allclose(np.bincount(built.input_to_exc.j[:], weights=w0), target, rtol=1e-12)
+    np.testing.assert_allclose(wk.reshape(2, 4).sum(axis=1), target, rtol=1e-12)
+
+
+def brian2_second():
+    from brian2 import second
+
+    return second
+
+
+#: A small convolutional layer on the digits: 4 filters of 4x4 on 3x3 patches (36 neurons).
+CONV = [
+    *[s for s in SMALL if not s.startswith(("network.n_exc", "normalization.total"))],
+    "network.method=exponential_euler",
+    "network.w_inh_exc=60.0",
+    "topology.kind=conv",
+    "topology.kernel=4",
+    "topology.stride=2",
+    "topology.filters=4",
+    "network.n_exc=36",
+    "topology.pool=2",
+]
+LOCAL = [*[s for s in CONV if not s.startswith("topology.kind")], "topology.kind=local"]
+
+
+@pytest.mark.parametrize(
+    "overrides", [pytest.param(CONV, id="conv"), pytest.param(LOCAL, id="local")]
+)
+def test_each_topology_runs_end_to_end_and_resumes_bit_for_bit(overrides, tmp_path, monkeypatch):
+    straight, straight_dir = experiment.run_experiment(
+        None, overrides, out=tmp_path / "straight", stream=None
+    )
+    assert 0.0 <= straight["accuracy"] <= 1.0 and "accuracy_linear" in straight
+    original = experiment.Experiment.save_checkpoint
+    calls = {"n": 0}
+
+    def save_then_die(self):
+        original(self)
+        calls["n"] += 1
+        if calls["n"] == 2:  # after the checkpoint at 80 examples
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        experiment.run_experiment(None, overrides, out=tmp_path / "killed", stream=None)
+    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", original)
+    resumed = experiment.resume_experiment(tmp_path / "killed", stream=None)
+    cfg, ck = experiment.load_checkpoint(straight_dir)
+    with (
+        np.load(straight_dir / "checkpoint.npz") as a,
+        np.load(tmp_path / "killed" / "checkpoint.npz") as b,
+    ):
+        for key in ("weights", "theta", "assignments"):
+            np.testing.assert_array_equal(a[key], b[key])
+        if "state/kernel.wk" in a:
+            np.testing.assert_array_equal(a["state/kernel.wk"], b["state/kernel.wk"])
+    assert resumed["accuracy"] == straight["accuracy"]
+    assert resumed["accuracy_linear"] == straight["accuracy_linear"]
+    # no synapse outside a neuron's patch; learning moved the ones inside
+    shape = layout(cfg, 64)
+    w = ck.weights
+    outside = np.ones(w.shape, dtype=bool)
+    pre, post = shape.synapses()
+    outside[pre, post] = False
+    assert np.all(w[outside] == 0) and np.ptp(w[~outside]) > 0.1
+    if shape.kind == "conv":  # every copy is its kernel entry
+        wk = ck.state["kernel.wk"]
+        np.testing.assert_array_equal(w[pre, post], wk[shape.kernel_entry()])
