@@ -25,6 +25,7 @@ from . import equations as eq
 from . import models, network
 from .config import SCHEMA, Config, Param
 from .network import cycle_duration, norm_total
+from .topology import layout
 
 __all__ = ["CITATION", "N_INPUT", "describe", "model_strings", "parameter_rows", "symbol_rows"]
 
@@ -94,6 +95,20 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         },
         "spike_counter": {"on_pre": eq.SPIKE_COUNTER_ON_PRE},
     }
+    if cfg["topology.kind"] == "conv":  # shared weights: the kernel table and its steps
+        strings["input_to_exc"]["model"] = eq.STDP_MODEL + "w0 : 1\n"
+        strings["kernel"] = {
+            "model": eq.KERNEL_MODEL,
+            "1. tie (input_to_exc -> kernel), every cycle": eq.KERNEL_SUM,
+            "2. kernel, every cycle": eq.KERNEL_UPDATE,
+            "3. tie, every cycle": eq.KERNEL_WRITE,
+            "4. exc, every cycle": eq.WSUM_CLEAR,
+            "5. input_to_exc, every cycle": eq.WSUM_ADD,
+        }
+        if cfg["normalization.enabled"]:
+            strings["kernel"]["6. tie, every cycle, after the normalisation"] = (
+                eq.KERNEL_AFTER_NORMALIZATION
+            )
     if cfg["network.inhibition"] == "distance":  # a per-synapse weight, set at build time
         strings["inh_to_exc"]["model"] = "w_inh_exc : 1 (constant)"
         strings["inh_to_exc"]["w_inh_exc, set once at build time"] = network.DISTANCE_INHIBITION
@@ -305,6 +320,8 @@ _TITLES = {
     "normalization": "Divisive weight normalisation",
     "controller": "Presentation protocol (`controller`)",
     "spike_counter": "Spike counter (`spike_counter`: exc -> controller)",
+    "kernel": "Shared weights of the convolutional layer (`kernel`, `tie`), before the "
+    "normalisation",
 }
 
 
@@ -375,21 +392,21 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         lines.append(f"| `{key}` | {_cell(value)} | {unit} | {_cell(doc)} |")
     lines.append("")
 
-    n_syn = n_input * n_exc
     lines += [
         "## Connectivity",
         "",
+        *_topology_lines(cfg, n_input),
         "| pathway | source -> target | synapses | rule | weights | delays |",
         "|---|---|---|---|---|---|",
-        f"| `input_to_exc` | input ({n_input}) -> exc ({n_exc}) | all to all, {n_syn} | "
+        f"| `input_to_exc` | input ({n_input}) -> exc ({n_exc}) | {_input_pattern(cfg, n_input)} | "
         f"{cfg['stdp.rule']} STDP, clipped to [0, {_q(cfg, 'stdp.w_max')}] | "
         f"initially uniform in [{_q(cfg, 'network.w_init_min')}, "
         f"{_q(cfg, 'network.w_init_max')}) | uniform in [{_q(cfg, 'network.delay_min')}, "
         f"{_q(cfg, 'network.delay_max')}], fixed |",
         f"| `exc_to_inh` | exc ({n_exc}) -> inh ({n_exc}) | one to one, {n_exc} | fixed | "
         f"{_q(cfg, 'network.w_exc_inh')} | none |",
-        f"| `inh_to_exc` | inh ({n_exc}) -> exc ({n_exc}) | all but the partner, "
-        f"{n_exc * (n_exc - 1)} | fixed | {_inhibition_weights(cfg)} | none |",
+        f"| `inh_to_exc` | inh ({n_exc}) -> exc ({n_exc}) | {_inhibition_pattern(cfg, n_input)} "
+        f"| fixed | {_inhibition_weights(cfg)} | none |",
         f"| `spike_counter` | exc ({n_exc}) -> controller (1) | all to one, {n_exc} | "
         "counts spikes in the presentation window | - | none |",
         "",
@@ -438,6 +455,42 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
     ]
     lines += model_zoo_lines(cfg)
     return "\n".join(lines)
+
+
+def _topology_lines(cfg: Config, n_input: int) -> list[str]:
+    """A paragraph on a local or convolutional layer's patches (none for the dense layer)."""
+    if cfg["topology.kind"] == "dense":
+        return []
+    shape = layout(cfg, n_input)
+    kind = "convolutional" if shape.kind == "conv" else "locally connected"
+    text = (
+        f"A {kind} layer (`topology.kind = {shape.kind!r}`): {shape.rows}x{shape.cols} patches "
+        f"of {shape.kernel}x{shape.kernel} pixels, {shape.stride} apart, on {shape.side}x"
+        f"{shape.side} images; {shape.filters} filters per patch. Neuron "
+        "`j = (f * rows + r) * cols + c` is filter f at patch row r, column c."
+    )
+    if shape.kind == "conv":
+        text += (
+            f" The {shape.n_kernel} entries of the kernel table are shared by the neurons of "
+            "each filter; each synapse holds a copy, tied to its entry at the start of every "
+            "cycle (above)."
+        )
+    return [text, ""]
+
+
+def _input_pattern(cfg: Config, n_input: int) -> str:
+    shape = layout(cfg, n_input)
+    if not shape.sparse:
+        return f"all to all, {n_input * shape.n_exc}"
+    return f"each neuron its {shape.kernel}x{shape.kernel} patch, {shape.n_synapses}"
+
+
+def _inhibition_pattern(cfg: Config, n_input: int) -> str:
+    shape = layout(cfg, n_input)
+    n_exc = shape.n_exc
+    if shape.sparse and cfg["topology.inhibition"] == "location":
+        return f"the other filters of the partner's patch, {n_exc * (shape.filters - 1)}"
+    return f"all but the partner, {n_exc * (n_exc - 1)}"
 
 
 def model_zoo_lines(cfg: Config) -> list[str]:

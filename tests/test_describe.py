@@ -25,6 +25,14 @@ VARIANTS = [
         "encoding.generator=bernoulli",
         "protocol.reset_state=true",
     ],
+    [  # a convolutional layer: 3 filters of 8x8 on the 6x6 patches of MNIST, stride 4
+        "dataset.name=mnist",
+        "topology.kind=conv",
+        "topology.kernel=8",
+        "topology.stride=4",
+        "topology.filters=3",
+        "network.n_exc=108",
+    ],
 ]
 
 
@@ -48,7 +56,8 @@ def test_every_equation_string_is_a_code_block(overrides):
     strings = [code for roles in model_strings(cfg).values() for code in roles.values()]
     geometric = cfg["encoding.generator"] == "geometric"
     reset = cfg["protocol.reset_state"]
-    assert len(strings) == 20 + geometric + 3 * reset
+    conv = cfg["topology.kind"] == "conv"  # the kernel table's model and 5 or 6 steps
+    assert len(strings) == 20 + geometric + 3 * reset + conv * (6 + cfg["normalization.enabled"])
     for code in strings:
         assert code in blocks
     # every equation constant of stdp.equations, as this config fills it in
@@ -67,6 +76,7 @@ def test_every_equation_string_is_a_code_block(overrides):
             or (name == "INPUT_FIRST_SPIKE" and not geometric)
             or (name in ("INPUT_EQUATIONS", "INPUT_THRESHOLD", "INPUT_RESET") and geometric)
             or name.endswith(("_LATENCY", "_RANK_ORDER", "_VOLLEY"))  # temporal codes only
+            or (name.startswith(("KERNEL_", "WSUM_")) and cfg["topology.kind"] != "conv")
         )
         if unused:
             continue
