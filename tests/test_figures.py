@@ -23,24 +23,39 @@ from stdp import checkpoint as checkpoint_module
 from stdp.checkpoint import FILENAME, Checkpoint
 from stdp.cli import main
 from stdp.config import load_config
+from stdp.datasets import load_dataset
 from stdp.errors import CheckpointError, DataError
+from stdp.estimator import Network
 from stdp.figures import (
     FIGSIZES,
     FIGURES,
+    FOR_KINDS,
     STYLE,
     STYLE_FILE,
+    Results,
+    feature_maps,
+    figure_names,
+    kernel_table,
+    layout_of,
     load_results,
+    local_field_grid,
     make_figures,
+    plot_feature_maps,
+    plot_kernels,
+    plot_local_fields,
     script_main,
 )
 from stdp.network import initial_state
+from stdp.passes import FrozenPass, PassPosition
 from stdp.recording import load_run, record_presentation
+from stdp.topology import layout
 
 from .conftest import SMALL
 
 ROOT = Path(__file__).resolve().parents[1]
 DPI = matplotlib.rc_params_from_file(STYLE_FILE, use_default_template=False)["savefig.dpi"]
 N_EXC = 20  # network.n_exc of SMALL
+DENSE_FIGURES = [name for name in FIGURES if name not in FOR_KINDS]
 SNAPSHOTS = (0, 40, 80, 120)
 RUNNING = [(40.0, 0.25), (80.0, 0.5), (120.0, 0.75)]
 
@@ -98,7 +113,7 @@ def written(run_dir):
 
 
 def test_every_file_is_written(run_dir, written):
-    expected = [f"{name}.{fmt}" for name in FIGURES for fmt in ("png", "pdf")]
+    expected = [f"{name}.{fmt}" for name in DENSE_FIGURES for fmt in ("png", "pdf")]
     expected.append("receptive_fields.gif")
     assert [p.name for p in written] == expected
     assert all(p.parent == run_dir / "figures" for p in written)
@@ -284,7 +299,7 @@ def test_cli_figures(run_dir, tmp_path, capsys):
     status = main(["figures", str(run_dir), "--out", str(tmp_path), "--format", "png"])
     out = capsys.readouterr().out.split()
     assert status == 0
-    assert len(out) == len(FIGURES) + 1 and all(Path(p).exists() for p in out)
+    assert len(out) == len(DENSE_FIGURES) + 1 and all(Path(p).exists() for p in out)
     status = main(["figures", str(tmp_path / "nope")])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and err[0].startswith("stdp: error: ")
@@ -345,3 +360,148 @@ def test_a_lesson_saves_its_figure_where_the_command_line_says(tmp_path, capsys)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plt.get_fignums() == []  # the figure was closed
     assert capsys.readouterr().out.strip() == f"figure: {path}"
+
+
+# -- local and convolutional layers: 8x8 images, patches of 4 pixels 2 apart (3x3), 2 filters --
+def sparse_config(kind):
+    return load_config(
+        None,
+        [
+            *SMALL,
+            f"topology.kind={kind}",
+            "topology.kernel=4",
+            "topology.stride=2",
+            "topology.filters=2",
+            "network.n_exc=18",
+        ],
+    )
+
+
+def sparse_checkpoint(kind, rng):
+    """A checkpoint of a local or conv layer: weights everywhere 0 outside the patches."""
+    cfg = sparse_config(kind)
+    state = initial_state(cfg, 64, rng)
+    return Checkpoint(
+        state=state, n_input=64, image_shape=(8, 8), dataset="digits", config=cfg.to_toml()
+    )
+
+
+def test_local_fields_crop_each_neuron_s_patch():
+    shape = layout(sparse_config("local"), 64)
+    assert (shape.rows, shape.cols, shape.n_exc) == (3, 3, 18)
+    # weights on every pixel, so that a wrong crop shows; 1000 * neuron + pixel
+    weights = np.arange(64)[:, None] + 1000.0 * np.arange(18)[None, :]
+    grid = local_field_grid(weights, shape)
+    # a block: 1 x 2 tiles of 4x4 with a gap of 1 -> 4 x 9; blocks 3 apart -> 3*7-3 x 3*12-3
+    assert grid.shape == (18, 33)
+    # filter 1 at patch (2, 1) is neuron (1 * 3 + 2) * 3 + 1 = 16; its pixels rows 4-7, cols 2-5
+    expected = 16000.0 + np.arange(64).reshape(8, 8)[4:8, 2:6]
+    np.testing.assert_array_equal(grid[14:18, 17:21], expected)
+    # filter 0 at patch (0, 2) is neuron 2, pixels rows 0-3, cols 4-7
+    np.testing.assert_array_equal(grid[0:4, 24:28], 2000.0 + np.arange(64).reshape(8, 8)[:4, 4:])
+    assert np.isnan(grid).sum() == grid.size - 18 * 16  # only gaps besides the 18 patches
+    ax = plot_local_fields(weights, shape, colorbar=False)
+    np.testing.assert_array_equal(ax.images[0].get_array().filled(np.nan), grid)
+
+
+def test_kernels_of_a_conv_layer():
+    rng = np.random.default_rng(3)
+    ck = sparse_checkpoint("conv", rng)
+    shape = layout_of(ck)
+    assert shape.kind == "conv" and shape.n_kernel == 32
+    table = np.arange(32.0).reshape(2, 4, 4)
+    copies = table + 100.0  # the copies differ from the table: the table is what is drawn
+    ck.state["input_to_exc.w"] = shape.to_dense(copies.ravel()[shape.kernel_entry()])
+    ck.state["kernel.wk"] = table.ravel()
+    np.testing.assert_array_equal(kernel_table(ck), table)
+    np.testing.assert_array_equal(kernel_table(Network.from_checkpoint(ck)), table)  # fitted
+    np.testing.assert_array_equal(kernel_table(ck.weights, shape), copies)  # from patch (0, 0)
+    grid = plot_kernels(ck, colorbar=False).images[0].get_array()
+    assert grid.shape == (4, 9)  # two 4x4 tiles side by side, one pixel apart
+    np.testing.assert_array_equal(grid[:, 5:9], table[1])
+    # every patch of filter 1 shows the same copy (the local-fields view of a conv layer)
+    fields = local_field_grid(ck, shape)
+    np.testing.assert_array_equal(fields[14:18, 17:21], copies[1])
+    with pytest.raises(ValueError, match="conv layer"):
+        kernel_table(sparse_checkpoint("local", rng))
+    with pytest.raises(ValueError, match="layout: required"):
+        kernel_table(ck.weights)
+
+
+def test_feature_maps_are_counts_on_the_grid_of_patches():
+    shape = layout(sparse_config("conv"), 64)
+    counts = np.arange(18)
+    maps = feature_maps(counts, shape)
+    assert maps.shape == (2, 3, 3)
+    assert maps[1, 2, 0] == 15  # neuron (1 * 3 + 2) * 3 + 0
+    image = np.arange(64).reshape(8, 8)
+    axes = plot_feature_maps(shape, counts, image, label=4)
+    assert axes.size == 3 and axes[0].get_title() == "input (class 4)"
+    np.testing.assert_array_equal(axes[0].images[0].get_array(), image)
+    for f in range(2):
+        np.testing.assert_array_equal(axes[1 + f].images[0].get_array(), maps[f])
+        assert axes[1 + f].images[0].get_clim() == (0.0, 17.0)  # one scale for every map
+    with pytest.raises(ValueError, match="18 values"):
+        feature_maps(np.arange(20), shape)
+    dense = layout(load_config(None, SMALL), 64)
+    with pytest.raises(ValueError, match="local or conv"):
+        feature_maps(np.arange(20), dense)
+
+
+@pytest.mark.parametrize("kind", ["local", "conv"])
+def test_make_figures_of_a_sparse_layer(tmp_path, kind):
+    """A hand-made results folder of a local / conv layer gets the new figures too."""
+    rng = np.random.default_rng(5)
+    ck = sparse_checkpoint(kind, rng)
+    counts = rng.integers(0, 5, size=(3, 18))
+    ck.test = FrozenPass(position=PassPosition(done=3), counts=counts)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.toml").write_text(ck.config)
+    ck.save(out / FILENAME)
+    new = {"local": ["local_fields", "feature_maps"]}.get(
+        kind, ["kernels", "local_fields", "feature_maps"]
+    )
+    assert figure_names(sparse_config(kind)) == DENSE_FIGURES + new
+    paths = make_figures(out, formats=("png",), names=["theta", *new], animation=False)
+    assert [p.name for p in paths] == ["theta.png", *(f"{name}.png" for name in new)]
+    for path in paths:
+        width, height = FIGSIZES[path.stem]
+        with Image.open(path) as image:
+            assert image.size == (round(width * DPI), round(height * DPI)), path.name
+    # the feature maps are test example 0's counts, beside test image 0 of the data set
+    fig = FIGURES["feature_maps"](load_results(out))
+    np.testing.assert_array_equal(
+        fig.axes[0].images[0].get_array(), load_dataset("digits").test_images[0]
+    )
+    np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), counts[0, 9:].reshape(3, 3))
+
+
+def test_feature_maps_before_the_test_pass_and_without_the_data_set(tmp_path, monkeypatch, caplog):
+    import stdp.datasets
+
+    rng = np.random.default_rng(6)
+    ck = sparse_checkpoint("local", rng)
+    res = Results(run_dir=tmp_path, cfg=sparse_config("local"), checkpoint=ck)
+    assert FIGURES["feature_maps"](res) is None  # no pass has counted anything
+    ck.label = FrozenPass(position=PassPosition(done=2), counts=np.arange(36).reshape(2, 18))
+    fig = FIGURES["feature_maps"](res)
+    assert "labelling" in fig.get_suptitle()
+    first = load_dataset("digits").train_labels[0]  # the labelling pass shows training images
+    assert fig.axes[0].get_title() == f"input (class {first})"
+
+    def unavailable(*args, **kwargs):
+        raise DataError("data set 'digits' not found")
+
+    monkeypatch.setattr(stdp.datasets, "load_dataset", unavailable)
+    with caplog.at_level(logging.WARNING, logger="stdp.figures"):
+        fig = FIGURES["feature_maps"](res)
+    assert "not found" in caplog.text
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), np.arange(9).reshape(3, 3))
+
+
+def test_dense_runs_skip_the_figures_of_sparse_layers(run_dir, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="stdp.figures"):
+        paths = make_figures(run_dir, tmp_path, ("png",), names=["kernels"], animation=False)
+    assert paths == []
+    assert "kernels figure: it is for conv layers, this run's is dense" in caplog.text

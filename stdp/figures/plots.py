@@ -19,7 +19,15 @@ a `stdp.checkpoint.Checkpoint` (``weights``, ``theta``, ``image_shape``,
 `plot_weight_histogram` distribution of the input weights
 `plot_presentation`     one presentation: rasters and one neuron's membrane potential
 `plot_stdp_window`      simulated and closed-form STDP learning window
+`plot_kernels`          a convolutional layer's kernels, one tile per filter
+`plot_local_fields`     a local (or convolutional) layer's filters at every patch
+`plot_feature_maps`     one example's spike counts as a map per filter, beside the image
 ======================  ===========================================================
+
+The last three are for the local and convolutional layers of `stdp.topology`;
+they find the layer's geometry (a `stdp.topology.Layout`) with `layout_of`:
+from a fitted network's ``config_``, a checkpoint's configuration, or a
+``Layout`` given directly.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Colormap
 from matplotlib.ticker import MaxNLocator
 
+from ..topology import Layout
+
 __all__ = [
     "fitted",
     "receptive_field_grid",
@@ -46,6 +56,13 @@ __all__ = [
     "plot_weight_histogram",
     "plot_presentation",
     "plot_stdp_window",
+    "layout_of",
+    "kernel_table",
+    "local_field_grid",
+    "feature_maps",
+    "plot_kernels",
+    "plot_local_fields",
+    "plot_feature_maps",
 ]
 
 
@@ -206,8 +223,20 @@ def plot_receptive_fields(
         The axes; ``ax.images[0]`` holds the mosaic of
         `receptive_field_grid`.
     """
-    ax = _axes(ax)
     grid = receptive_field_grid(network_or_weights, image_shape, n_cols=n_cols, gap=gap)
+    return _draw_mosaic(_axes(ax), grid, cmap, vmin, vmax, colorbar, title)
+
+
+def _draw_mosaic(
+    ax: Axes,
+    grid: np.ndarray,
+    cmap: str | Colormap,
+    vmin: float,
+    vmax: float | None,
+    colorbar: bool,
+    title: str | None,
+) -> Axes:
+    """Draw a mosaic of weights (NaN gaps in white) with a "weight" colour bar."""
     cmap = matplotlib.colormaps.get_cmap(cmap).with_extremes(bad="white")
     if vmax is None:
         finite = grid[np.isfinite(grid)]
@@ -634,3 +663,379 @@ def plot_stdp_window(
     if title:
         ax.set_title(title)
     return ax
+
+
+# -- local and convolutional layers (stdp.topology) ----------------------------------------------
+def layout_of(source: Any, n_input: int | None = None) -> Layout:
+    """The geometry of a network's input -> excitatory synapses (`stdp.topology.Layout`).
+
+    Parameters
+    ----------
+    source : Layout, Network, Checkpoint or Config
+        A `stdp.topology.Layout` (returned as is); a fitted `stdp.Network`
+        (``config_``, ``n_features_in_``); a `stdp.checkpoint.Checkpoint`
+        (its configuration, ``config``, and ``n_input``); or a
+        `stdp.config.Config`, with ``n_input``.
+    n_input : int, optional
+        Pixels per image; default the network's or checkpoint's.
+
+    Returns
+    -------
+    Layout
+
+    Raises
+    ------
+    ValueError
+        If the checkpoint holds no configuration (stdp 0.1) or the number of
+        pixels is unknown.
+    stdp.errors.ConfigError
+        If the configuration's topology does not fit the images.
+    """
+    import tomllib
+
+    from ..config import Config, load_config
+    from ..topology import layout
+
+    if isinstance(source, Layout):
+        return source
+    cfg = fitted(source, "config")
+    if cfg is None:
+        raise ValueError("layout: the checkpoint holds no configuration (stdp 0.1); pass a Layout")
+    if isinstance(cfg, str):
+        cfg = load_config(tomllib.loads(cfg))
+    if not isinstance(cfg, Config):
+        raise ValueError(
+            f"layout: expected a Layout, a fitted network, a checkpoint or a Config, "
+            f"got {type(source).__name__}"
+        )
+    if n_input is None:
+        for name in ("n_features_in_", "n_input"):
+            if hasattr(source, name):
+                n_input = int(getattr(source, name))
+                break
+        else:
+            raise ValueError("n_input: required with a Config")
+    return layout(cfg, n_input)
+
+
+def _sparse_layout(
+    source: Any, layout: Layout | None, what: str, kinds: tuple[str, ...] = ("local", "conv")
+) -> Layout:
+    shape = layout_of(source if layout is None else layout)
+    if shape.kind not in kinds:
+        raise ValueError(
+            f"{what}: needs a {' or '.join(kinds)} layer (topology.kind); this one is {shape.kind}"
+        )
+    return shape
+
+
+def _dense_weights(source: Any, shape: Layout) -> np.ndarray:
+    """The ``(n_input, n_exc)`` weight matrix of a network, checkpoint or array."""
+    weights = np.asarray(fitted(source, "weights"), dtype=float)
+    if weights.size != shape.n_input * shape.n_exc:
+        raise ValueError(
+            f"weights: expected {shape.n_input} x {shape.n_exc} values for this layer, "
+            f"got shape {weights.shape}"
+        )
+    return weights.reshape(shape.n_input, shape.n_exc)
+
+
+def kernel_table(network_or_weights: Any, layout: Layout | None = None) -> np.ndarray:
+    """A convolutional layer's kernels, shape ``(filters, kernel, kernel)``.
+
+    Parameters
+    ----------
+    network_or_weights : Network, Checkpoint or ndarray
+        A fitted `stdp.Network` or a `stdp.checkpoint.Checkpoint`, whose
+        kernel table ``kernel.wk`` (entry ``(f * kernel + a) * kernel + b``)
+        is read from its state, or from the copies of filter ``f`` at patch
+        (0, 0) if the state has none; or the dense weights, shape
+        ``(n_input, n_exc)``, read the latter way; or the table itself, shape
+        ``(filters, kernel, kernel)``, returned as a float array.
+    layout : Layout, optional
+        The layer; default the network's or checkpoint's (`layout_of`),
+        required with weights.
+
+    Returns
+    -------
+    ndarray of float, shape (filters, kernel, kernel)
+        ``table[f, a, b]`` is filter ``f``'s weight on pixel ``(r * stride + a,
+        c * stride + b)`` of its neuron at patch ``(r, c)``.
+
+    Raises
+    ------
+    ValueError
+        If the layer is not convolutional or the arrays do not fit it.
+    """
+    given = np.asarray(network_or_weights) if isinstance(network_or_weights, np.ndarray) else None
+    if given is not None and given.ndim == 3:
+        return given.astype(float)
+    if given is not None and layout is None:
+        raise ValueError("layout: required when the weights are given as an array")
+    shape = _sparse_layout(network_or_weights, layout, "kernels", kinds=("conv",))
+    state = fitted(network_or_weights, "state")
+    if isinstance(state, dict) and "kernel.wk" in state:
+        table = np.asarray(state["kernel.wk"], dtype=float)
+        if table.size != shape.n_kernel:
+            raise ValueError(f"kernel.wk: expected {shape.n_kernel} entries, got {table.size}")
+        return table.reshape(shape.filters, shape.kernel, shape.kernel)
+    return shape.kernel_of(_dense_weights(network_or_weights, shape))
+
+
+def local_field_grid(
+    network_or_weights: Any,
+    layout: Layout | None = None,
+    *,
+    n_cols: int | None = None,
+    gap: int = 1,
+    location_gap: int = 3,
+) -> np.ndarray:
+    """Every filter's weights on its patch, laid out on the grid of patches, in one 2-D array.
+
+    Each patch location ``(r, c)`` of the layer gets a block: a small grid of
+    its ``filters`` neurons' weights, each cropped to its ``kernel x kernel``
+    patch. The blocks lie on the ``rows x cols`` grid of patches, so the
+    mosaic reads like the image cut into its patches.
+
+    Parameters
+    ----------
+    network_or_weights : Network, Checkpoint or ndarray of shape (n_input, n_exc)
+        A fitted `stdp.Network`, a `stdp.checkpoint.Checkpoint`, or the dense
+        input weights (zeros outside each neuron's patch).
+    layout : Layout, optional
+        The layer (local or convolutional); default the network's or
+        checkpoint's, required with an array.
+    n_cols : int, optional
+        Filter tiles per row within a block; default ``ceil(sqrt(filters))``.
+    gap : int, default 1
+        Pixels of NaN between the tiles of one block.
+    location_gap : int, default 3
+        Pixels of NaN between neighbouring blocks.
+
+    Returns
+    -------
+    ndarray of float
+        The mosaic; gaps and unused tiles are NaN. With ``fr x fc`` tiles per
+        block (``fc = n_cols``), a block is ``bh = fr * (kernel + gap) - gap``
+        high and ``bw = fc * (kernel + gap) - gap`` wide, and filter ``f`` at
+        patch ``(r, c)`` starts at row ``r * (bh + location_gap) + (f // fc)
+        * (kernel + gap)``, column ``c * (bw + location_gap) + (f % fc) *
+        (kernel + gap)``.
+
+    Raises
+    ------
+    ValueError
+        If the layer is dense, or the weights do not fit it.
+    """
+    if isinstance(network_or_weights, np.ndarray) and layout is None:
+        raise ValueError("layout: required when the weights are given as an array")
+    shape = _sparse_layout(network_or_weights, layout, "local fields")
+    weights = _dense_weights(network_or_weights, shape)
+    k, s, side = shape.kernel, shape.stride, shape.side
+    f_rows, f_cols = _grid_shape(shape.filters, n_cols)
+    bh, bw = f_rows * (k + gap) - gap, f_cols * (k + gap) - gap
+    grid = np.full(
+        (
+            shape.rows * (bh + location_gap) - location_gap,
+            shape.cols * (bw + location_gap) - location_gap,
+        ),
+        np.nan,
+    )
+    images = weights.T.reshape(shape.n_exc, side, side)
+    for f in range(shape.filters):
+        tr, tc = divmod(f, f_cols)
+        for r in range(shape.rows):
+            for c in range(shape.cols):
+                y = r * (bh + location_gap) + tr * (k + gap)
+                x = c * (bw + location_gap) + tc * (k + gap)
+                patch = images[shape.neuron(f, r, c), r * s : r * s + k, c * s : c * s + k]
+                grid[y : y + k, x : x + k] = patch
+    return grid
+
+
+def feature_maps(counts: np.ndarray, layout: Any) -> np.ndarray:
+    """One example's spike counts as a ``rows x cols`` map per filter.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_exc,)
+        Spikes of every excitatory neuron (a row of a pass's counts, e.g.
+        ``test_counts.npz``'s ``counts``).
+    layout : Layout, Network or Checkpoint
+        The layer (local or convolutional), or what `layout_of` reads it from.
+
+    Returns
+    -------
+    ndarray, shape (filters, rows, cols)
+        ``maps[f, r, c]`` is the count of neuron ``(f * rows + r) * cols + c``.
+    """
+    shape = _sparse_layout(layout, None, "feature maps")
+    counts = np.asarray(counts)
+    if counts.size != shape.n_exc:
+        raise ValueError(
+            f"counts: expected {shape.n_exc} values (one example), got shape {counts.shape}"
+        )
+    return counts.reshape(shape.filters, shape.rows, shape.cols)
+
+
+def plot_kernels(
+    network_or_weights: Any,
+    layout: Layout | None = None,
+    ax: Axes | None = None,
+    *,
+    n_cols: int | None = None,
+    gap: int = 1,
+    cmap: str | Colormap = "hot_r",
+    vmin: float = 0.0,
+    vmax: float | None = None,
+    colorbar: bool = True,
+    title: str | None = "kernels (shared weights of each filter)",
+) -> Axes:
+    """Draw a convolutional layer's kernels, one ``kernel x kernel`` tile per filter.
+
+    Parameters
+    ----------
+    network_or_weights, layout
+        The kernels, as `kernel_table` reads them: a fitted `stdp.Network`,
+        a `stdp.checkpoint.Checkpoint`, dense weights with a ``layout``, or
+        the table ``(filters, kernel, kernel)``.
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    n_cols : int, optional
+        Tiles per row; default ``ceil(sqrt(filters))``.
+    gap : int, default 1
+        Pixels between tiles.
+    cmap, vmin, vmax, colorbar, title
+        As in `plot_receptive_fields`.
+
+    Returns
+    -------
+    Axes
+        ``ax.images[0]`` holds the mosaic: filter ``f`` in row ``f // n_cols``,
+        column ``f % n_cols``, as `receptive_field_grid` lays out neurons.
+    """
+    table = kernel_table(network_or_weights, layout)
+    filters, k, _ = table.shape
+    grid = receptive_field_grid(table.reshape(filters, k * k).T, (k, k), n_cols=n_cols, gap=gap)
+    return _draw_mosaic(_axes(ax), grid, cmap, vmin, vmax, colorbar, title)
+
+
+def plot_local_fields(
+    network_or_weights: Any,
+    layout: Layout | None = None,
+    ax: Axes | None = None,
+    *,
+    n_cols: int | None = None,
+    gap: int = 1,
+    location_gap: int = 3,
+    cmap: str | Colormap = "hot_r",
+    vmin: float = 0.0,
+    vmax: float | None = None,
+    colorbar: bool = True,
+    title: str | None = "filters at every patch (input weights)",
+) -> Axes:
+    """Draw a local layer's receptive fields: each patch's filters, on the grid of patches.
+
+    For a convolutional layer every patch shows the copies of the same
+    kernels (they differ only by what one presentation changed before the
+    copies were tied again).
+
+    Parameters
+    ----------
+    network_or_weights, layout, n_cols, gap, location_gap
+        As in `local_field_grid`.
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    cmap, vmin, vmax, colorbar, title
+        As in `plot_receptive_fields`.
+
+    Returns
+    -------
+    Axes
+        ``ax.images[0]`` holds the mosaic of `local_field_grid`.
+    """
+    grid = local_field_grid(
+        network_or_weights, layout, n_cols=n_cols, gap=gap, location_gap=location_gap
+    )
+    return _draw_mosaic(_axes(ax), grid, cmap, vmin, vmax, colorbar, title)
+
+
+def plot_feature_maps(
+    network_or_layout: Any,
+    counts: np.ndarray,
+    image: np.ndarray | None = None,
+    ax_array: Sequence[Axes] | None = None,
+    *,
+    label: str | int | None = None,
+    n_cols: int | None = None,
+    cmap: str | Colormap = "Blues",
+    vmax: float | None = None,
+    colorbar: bool = True,
+) -> np.ndarray:
+    """Draw one example's feature maps: each filter's spike counts on the grid of patches.
+
+    Parameters
+    ----------
+    network_or_layout : Layout, Network or Checkpoint
+        The layer (local or convolutional), or what `layout_of` reads it from.
+    counts : ndarray, shape (n_exc,)
+        The example's spike counts (see `feature_maps`).
+    image : ndarray, optional
+        The example's input image (drawn first, in grey, if given).
+    ax_array : sequence of Axes, optional
+        Where to draw: at least one axes per filter, plus one for the image;
+        the ones left over are hidden. Default a new figure with a grid of
+        ``ceil(sqrt(n_panels))`` columns.
+    label : str or int, optional
+        The example's class, named in the image's title.
+    n_cols : int, optional
+        Columns of the new figure's grid (without ``ax_array``).
+    cmap : str or Colormap, default "Blues"
+        Colour map of the counts.
+    vmax : float, optional
+        Count at the top of the colour scale, shared by every map; default
+        the largest count (at least 1).
+    colorbar : bool, default True
+        One colour bar labelled "spikes" for all the maps.
+
+    Returns
+    -------
+    ndarray of Axes
+        The axes drawn in: the image's first (if given), then filter ``f``'s
+        map at ``1 + f`` (at ``f`` without an image); ``images[0]`` of each
+        holds what it shows.
+    """
+    maps = feature_maps(counts, network_or_layout)
+    n_panels = maps.shape[0] + (image is not None)
+    if ax_array is None:
+        rows, cols = _grid_shape(n_panels, n_cols)
+        _, grid = plt.subplots(rows, cols, figsize=(1.8 * cols + 1, 1.8 * rows), squeeze=False)
+        axes = grid.ravel()
+    else:
+        axes = np.asarray(ax_array, dtype=object).ravel()
+        if axes.size < n_panels:
+            raise ValueError(f"ax_array: expected at least {n_panels} axes, got {axes.size}")
+    for extra in axes[n_panels:]:
+        extra.set_visible(False)
+    axes = axes[:n_panels]
+    panels = axes
+    if image is not None:
+        pixels = np.asarray(image, dtype=float)
+        axes[0].imshow(pixels, cmap="gray_r", vmin=0.0, interpolation="nearest")
+        _image_axes(axes[0])
+        axes[0].set_title("input" + (f" (class {label})" if label is not None else ""))
+        panels = axes[1:]
+    top = vmax if vmax is not None else max(float(maps.max(initial=0)), 1.0)
+    mappable = None
+    for f, ax in enumerate(panels):
+        mappable = ax.imshow(maps[f], cmap=cmap, vmin=0.0, vmax=top, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():  # a frame, so that a silent filter's map shows
+            spine.set_visible(True)
+            spine.set_color("0.6")
+        ax.set_title(f"filter {f} ({int(maps[f].sum())})", fontsize=8)
+    if colorbar and mappable is not None:
+        bar = axes[0].figure.colorbar(mappable, ax=list(panels), label="spikes", shrink=0.8)
+        bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return axes

@@ -19,6 +19,18 @@ GIF of the receptive fields forming during training, into ``RUN_DIR/figures``
 ``receptive_fields.gif``  the receptive fields at every snapshot (``snapshots/``)
 ========================  ==========================================================
 
+A local or convolutional layer (``topology.kind``, `stdp.topology`) also gets
+(`FOR_KINDS`; a dense run does not):
+
+========================  ==========================================================
+``kernels``               a convolutional layer's kernels, one tile per filter
+``local_fields``          each patch's filters, cropped to the patch, on the grid
+                          of patches
+``feature_maps``          the first test example (else labelling example): each
+                          filter's spike counts on the grid of patches, beside
+                          the image (counts from the checkpoint's passes)
+========================  ==========================================================
+
 Figures are drawn on `matplotlib.figure.Figure` objects (no pyplot, no GUI)
 with the plot functions of `stdp.figures.plots`, in the style `STYLE` (the
 package's ``paper.mplstyle``), and every file is written atomically. A figure
@@ -37,6 +49,7 @@ import contextlib
 import io
 import json
 import logging
+import math
 import sys
 import zipfile
 import zlib
@@ -53,6 +66,7 @@ from ..checkpoint import Checkpoint
 from ..config import Config
 from ..errors import CheckpointError, DataError, StdpError
 from ..fileio import atomic_write_bytes
+from ..topology import Layout, layout
 from . import plots
 
 __all__ = [
@@ -61,6 +75,8 @@ __all__ = [
     "FORMATS",
     "FIGURES",
     "FIGSIZES",
+    "FOR_KINDS",
+    "figure_names",
     "Results",
     "load_results",
     "parse_formats",
@@ -95,6 +111,9 @@ FIGSIZES: dict[str, tuple[float, float]] = {
     "presentation": (7.0, 7.0),
     "stdp_window": (9.0, 4.0),
     "animation": (5.0, 4.6),
+    "kernels": (5.0, 4.4),
+    "local_fields": (7.0, 6.4),
+    "feature_maps": (7.5, 6.0),
 }
 
 
@@ -122,6 +141,11 @@ class Results:
     checkpoint: Checkpoint
     metrics: dict[str, Any] | None = None
     snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def layout(self) -> Layout:
+        """The geometry of the input -> excitatory synapses (`stdp.topology`)."""
+        return layout(self.cfg, self.checkpoint.n_input)
 
     @property
     def n_classes(self) -> int:
@@ -325,6 +349,71 @@ def stdp_window_figure(cfg: Config) -> Figure:
     return fig
 
 
+def figure_kernels(res: Results) -> Figure:
+    """A convolutional layer's kernels (its kernel table ``kernel.wk``)."""
+    fig = _figure("kernels")
+    shape = res.layout
+    ax = plots.plot_kernels(res.checkpoint, shape, fig.add_subplot())
+    ax.set_title(f"{shape.filters} kernels of {shape.kernel}x{shape.kernel} pixels")
+    return fig
+
+
+def figure_local_fields(res: Results) -> Figure:
+    """Each patch's filters, cropped to the patch, on the grid of patches."""
+    fig = _figure("local_fields")
+    s = res.layout
+    ax = plots.plot_local_fields(res.checkpoint, s, fig.add_subplot())
+    ax.set_title(
+        f"{s.kind} layer: {s.filters} filters at each of {s.rows}x{s.cols} patches "
+        f"({s.kernel}x{s.kernel} pixels, stride {s.stride})"
+    )
+    return fig
+
+
+def _example(cfg: Config, split: str, index: int) -> tuple[np.ndarray | None, int | None]:
+    """Image and label of example ``index`` of the data set's ``split``; None if unavailable."""
+    from ..datasets import load_dataset
+
+    try:
+        dataset = load_dataset(cfg["dataset.name"], idx_dir=cfg["dataset.idx_dir"] or None)
+    except DataError as err:
+        logger.warning("feature maps without the input image: %s", _one_line(err))
+        return None, None
+    images = dataset.test_images if split == "test" else dataset.train_images
+    labels = dataset.test_labels if split == "test" else dataset.train_labels
+    return np.asarray(images[index]), int(labels[index])
+
+
+def figure_feature_maps(res: Results, example_index: int = 0) -> Figure | None:
+    """One example's feature maps, beside its image.
+
+    The spike counts of test example ``example_index`` (of the labelling
+    pass, which shows training images, before the test pass has counts);
+    None before either pass has counted that example.
+    """
+    shape = res.layout
+    for name in ("test", "label"):
+        counts = res.checkpoint.pass_of(name).counts
+        if counts is not None and np.asarray(counts).shape[0] > example_index:
+            break
+    else:
+        return None
+    image, label = _example(res.cfg, "test" if name == "test" else "train", example_index)
+    if image is not None:
+        image = image.reshape(res.checkpoint.image_shape)
+    fig = _figure("feature_maps")
+    n_panels = shape.filters + (image is not None)
+    cols = math.ceil(math.sqrt(n_panels))
+    axes = fig.subplots(math.ceil(n_panels / cols), cols, squeeze=False).ravel()
+    plots.plot_feature_maps(shape, np.asarray(counts)[example_index], image, axes, label=label)
+    where = "test" if name == "test" else "labelling (training image)"
+    fig.suptitle(
+        f"feature maps of {where} example {example_index}: spikes of each filter "
+        f"on the {shape.rows}x{shape.cols} patches"
+    )
+    return fig
+
+
 #: The figures `make_figures` writes, by name (``name.png``, ``name.pdf``, ...).
 FIGURES: dict[str, Callable[[Results], Figure | None]] = {
     "receptive_fields": figure_receptive_fields,
@@ -335,7 +424,23 @@ FIGURES: dict[str, Callable[[Results], Figure | None]] = {
     "weight_histogram": figure_weight_histogram,
     "presentation": figure_presentation,
     "stdp_window": figure_stdp_window,
+    "kernels": figure_kernels,
+    "local_fields": figure_local_fields,
+    "feature_maps": figure_feature_maps,
 }
+
+#: Figures drawn only for some kinds of layer (``topology.kind``); the others are for every run.
+FOR_KINDS: dict[str, tuple[str, ...]] = {
+    "kernels": ("conv",),
+    "local_fields": ("local", "conv"),
+    "feature_maps": ("local", "conv"),
+}
+
+
+def figure_names(cfg: Config) -> list[str]:
+    """The figures of `FIGURES` that a run with configuration ``cfg`` has, in order."""
+    kind = cfg["topology.kind"]
+    return [name for name in FIGURES if kind in FOR_KINDS.get(name, (kind,))]
 
 
 def parse_formats(formats: str | Iterable[str]) -> list[str]:
@@ -466,7 +571,9 @@ def make_figures(
     formats : sequence of str, default ("png", "pdf")
         File formats of the still figures (see `FORMATS`).
     names : sequence of str, optional
-        Only these figures of `FIGURES` (default: all of them).
+        Only these figures of `FIGURES` (default: all of them that the run's
+        layer has, `figure_names`; one its layer does not have is skipped
+        with a logged warning).
     animation : bool, default True
         Also write ``receptive_fields.gif`` from ``snapshots/``.
     style : str, Path, dict or None, default `STYLE`
@@ -486,16 +593,25 @@ def make_figures(
         For an unknown format or figure name.
     """
     formats = parse_formats(formats)
-    names = list(FIGURES) if names is None else list(names)
-    unknown = [name for name in names if name not in FIGURES]
+    unknown = [name for name in names or () if name not in FIGURES]
     if unknown:
         raise ValueError(f"names: unknown figure {', '.join(unknown)}; known: {', '.join(FIGURES)}")
     res = load_results(run_dir)
+    names = figure_names(res.cfg) if names is None else list(names)
+    kind = res.cfg["topology.kind"]
     out = Path(out_dir) if out_dir is not None else res.run_dir / "figures"
     written: list[Path] = []
     context = matplotlib.style.context(style) if style is not None else contextlib.nullcontext()
     with context:
         for name in names:
+            if kind not in FOR_KINDS.get(name, (kind,)):
+                logger.warning(
+                    "skipped the %s figure: it is for %s layers, this run's is %s",
+                    name,
+                    " and ".join(FOR_KINDS[name]),
+                    kind,
+                )
+                continue
             fig = FIGURES[name](res)
             if fig is None:
                 logger.warning(
