@@ -37,8 +37,9 @@ voltage), which is either
   driving force frozen at rest, so that a weight means about the same in
   both).
 
-A model with its own time scale (Izhikevich's 1 ms) reads ``V_syn`` as its
-published input ``I`` (in mV).
+Izhikevich's model reads ``V_syn`` as his input ``I`` (in mV), on its own
+time scale ``tau_izh`` (1 ms in his 2003 paper): ``tau_izh dv/dt = 0.04 v^2 +
+5 v + 140 - u + I``.
 
 In a single-neuron simulation (`single_neuron`) ``V_syn`` is instead a
 per-neuron constant ``V_ext = I_ext / g_L``, so that published f-I curves and
@@ -219,19 +220,23 @@ V_T = {vth} : volt
     "izhikevich": Model(
         "Izhikevich (2003) simple model",
         "Izhikevich (2003) IEEE Trans. Neural Netw. 14:1569, eq. 1-3 and Fig. 2 "
-        "(time in ms, v and I in mV); current-based synapses as in his network, whose "
-        "inhibition stops at E_inh (as a conductance would: below it forward Euler's steps on "
-        "the quadratic diverge)",
+        "(v and I in mV; time in units of tau_izh, 1 ms there; a longer tau_izh slows v alone, "
+        "as the capacitance C of Izhikevich (2007) ch. 8 does); current-based synapses as in his "
+        "network, whose input stops at E_inh as a conductance's would: a (forward Euler) step "
+        "that would carry v below E_inh ends there (v_step), since below it the quadratic "
+        "grows again and throws v past v_peak or diverges",
         "current",
         """
-dv/dt = (0.04 / mV * v**2 + 5 * v + 140 * mV - u - I_theta + I_syn) / ms : volt {clamp}
+dv/dt = (I_izh + I_syn) / tau_izh : volt {clamp}
 du/dt = a * (b * v - u) : volt
+I_izh = 0.04 / mV * v**2 + 5 * v + 140 * mV - u - I_theta : volt
 I_theta = {vth} - v_thresh : volt
-I_syn = int(v > E_inh or V_syn > 0*mV) * V_syn : volt
+v_step = v + (I_izh + V_syn) * dt / tau_izh : volt
+I_syn = V_syn + int(v_step < E_inh) * (E_inh - v_step) * tau_izh / dt : volt
 """,
         "v >= v_peak",
         "v = c\nu += d",
-        params=("a", "b", "c", "d", "v_peak"),
+        params=("a", "b", "c", "d", "v_peak", "tau_izh"),
         state={"u": (volt, "b * c")},
         rest="v = c\nu = b * c",
         linear=False,

@@ -163,6 +163,15 @@ def model_params(
             "v_peak": Param(
                 "30 mV", mV, "izhikevich: spike cut-off (Izhikevich 2003)", range=FINITE
             ),
+            "tau_izh": Param(
+                "1 ms",
+                ms,
+                "izhikevich: time scale of v, dv/dt = (0.04 v^2 + 5 v + 140 - u + I) / tau_izh "
+                "(Izhikevich 2003: 1 ms). Larger values slow the membrane alone (u keeps its rate "
+                "a), as the capacitance C does in Izhikevich's (2007, ch. 8) form C dv/dt = "
+                "k (v - v_r)(v - v_t) - u + I",
+                range=POSITIVE,
+            ),
         },
         "srm0": {
             "tau_eta": Param(

@@ -139,6 +139,7 @@ def izhikevich_params(types: list[str]) -> dict:
         "c": table[:, 2] * mV,
         "d": table[:, 3] * mV,
         "v_peak": 30 * mV,
+        "tau_izh": 1 * ms,  # Izhikevich's (2003) time unit
         "v_thresh": -52 * mV,  # only shifts the quadratic in the excitatory layer
         "E_inh": -100 * mV,  # inhibition stops there (none here)
     }
@@ -160,6 +161,42 @@ def test_izhikevich_published_firing_patterns():
     assert len(trains[2]) > 4 * len(trains[0])
     late = fs[len(fs) // 2 :]
     assert late.std() / late.mean() < 0.05
+
+
+def test_izhikevich_time_scale_stretches_time():
+    """tau_izh slows v alone: with a / s as well, tau_izh = s ms is the 2003 neuron s times slower.
+
+    Forward Euler with the step also s times longer takes the same steps, so every spike
+    time is s times the 2003 neuron's (RS and CH patterns at I = 10).
+    """
+    scale = 10.0
+    trains = []
+    for tau, dt, factor in ((1 * ms, 0.1 * ms, 1.0), (scale * ms, scale * 0.1 * ms, scale)):
+        params = izhikevich_params(["RS", "CH"])
+        params.update(tau_izh=tau, a=params["a"] / factor)
+        group = models.single_neuron("izhikevich", 2, params, dt=dt)
+        group.V_ext = 10 * mV
+        trains.append(spike_trains(group, factor * 300 * ms)[0])
+    for fast, slow in zip(*trains, strict=True):
+        assert len(fast) >= 5 and len(slow) == len(fast)
+        np.testing.assert_allclose(slow, scale * fast, atol=scale * 0.1 + 1e-6)
+
+
+def test_izhikevich_inhibition_stops_at_e_inh():
+    """A forward Euler step under strong inhibition takes v to E_inh, never below it.
+
+    Below E_inh the quadratic grows again, and a step far below it would throw v past
+    v_peak (a spurious spike) or diverge; a conductance would stop at E_inh.
+    """
+    params = izhikevich_params(["RS", "RS"])
+    params["tau_izh"] = np.array([1.0, 10.0]) * ms
+    group = models.single_neuron("izhikevich", 2, params, dt=0.5 * ms)
+    group.V_ext = -5000 * mV  # one step alone would carry v to -2.5 V and -0.3 V
+    trains, states = spike_trains(group, 20 * ms, "v")
+    assert all(len(train) == 0 for train in trains)
+    v = states.v / mV
+    assert v.min() >= -100 - 1e-9
+    np.testing.assert_allclose(v[:, -1], -100, atol=1e-9)
 
 
 def test_adex_published_firing_patterns():
