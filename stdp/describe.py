@@ -109,6 +109,17 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
             strings["kernel"]["6. tie, every cycle, after the normalisation"] = (
                 eq.KERNEL_AFTER_NORMALIZATION
             )
+        if network.winner_takes_kernel(cfg):  # topology.share = "winner"
+            strings["kernel"] = {
+                "filters (one per filter), model": eq.FILTER_MODEL,
+                "first_spike (exc -> filters), on_pre": eq.FIRST_SPIKE_ON_PRE,
+                "0. input_to_exc, every cycle: only the winners' changes count": (
+                    eq.KERNEL_KEEP_WINNERS
+                ),
+                **strings["kernel"],
+                "after step 5, exc": eq.WINS_CLEAR,
+                "after step 5, filters": eq.CLAIMS_CLEAR,
+            }
     if cfg["network.inhibition"] == "distance":  # a per-synapse weight, set at build time
         strings["inh_to_exc"]["model"] = "w_inh_exc : 1 (constant)"
         strings["inh_to_exc"]["w_inh_exc, set once at build time"] = network.DISTANCE_INHIBITION

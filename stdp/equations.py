@@ -85,6 +85,11 @@ __all__ = [
     "KERNEL_UPDATE",
     "KERNEL_WRITE",
     "WSUM_CLEAR",
+    "FILTER_MODEL",
+    "FIRST_SPIKE_ON_PRE",
+    "KERNEL_KEEP_WINNERS",
+    "WINS_CLEAR",
+    "CLAIMS_CLEAR",
     "WSUM_ADD",
     "KERNEL_AFTER_NORMALIZATION",
     "RESET_EXC_STATE",
@@ -336,6 +341,18 @@ w_pre = wk_post
 w0_pre = wk_post
 """
 WSUM_CLEAR = "wsum = 0"
+# ``topology.share = "winner"`` (Kheradpisheh et al. 2018): only the first
+# neuron of each filter to fire in a cycle teaches the kernel. The synapses
+# ``first_spike`` (exc -> filter) mark it; before KERNEL_SUM the other copies
+# drop their changes, and after it the marks are cleared.
+FILTER_MODEL = "claimed : 1"
+FIRST_SPIKE_ON_PRE = """
+wins_pre += int(claimed_post < 0.5) * learning_pre
+claimed_post = 1
+"""
+KERNEL_KEEP_WINNERS = "w = w0 + (w - w0) * wins_post"
+WINS_CLEAR = "wins = 0"
+CLAIMS_CLEAR = "claimed = 0"
 WSUM_ADD = "wsum_post += w"
 KERNEL_AFTER_NORMALIZATION = """
 w0_pre = w_pre

@@ -84,7 +84,14 @@ def state_variables(cfg: Config) -> dict[str, tuple[str, ...]]:
             variables[group] = base + extra
     if cfg["topology.kind"] == "conv":  # the kernel table of the shared weights
         variables["kernel"] = ("wk",)
+    if winner_takes_kernel(cfg):  # read at the next cycle's start: part of the state
+        variables["exc"] = (*variables["exc"], "wins")
     return variables
+
+
+def winner_takes_kernel(cfg: Config) -> bool:
+    """Whether only each filter's first neuron to fire teaches its kernel (``topology.share``)."""
+    return cfg["topology.kind"] == "conv" and cfg["topology.share"] == "winner"
 
 
 def norm_total(cfg: Config, n_input: int) -> float:
@@ -342,6 +349,8 @@ def excitatory_group(
     if controller is None:
         model = model.replace("learning_now : 1 (linked)", "learning_now : 1")
     model += "\nwscale : 1"  # bookkeeping of the normalisation (eq.NORMALIZE_SUMS)
+    if winner_takes_kernel(cfg):  # the filter's first neuron to fire (eq.FIRST_SPIKE_ON_PRE)
+        model += "\nwins : 1"
     exc = NeuronGroup(
         n_exc,
         model,
@@ -564,8 +573,8 @@ def build_network(
     objects = [controller, inp, exc, inh, input_to_exc, exc_to_inh, inh_to_exc, spike_counter]
     kernel = tie = None
     if shape.kind == "conv":
-        kernel, tie = shared_weights(cfg, shape, exc, input_to_exc, clock)
-        objects += [kernel, tie]
+        kernel, tie, extra = shared_weights(cfg, shape, exc, input_to_exc, clock)
+        objects += [kernel, tie, *extra]
     if cfg["normalization.enabled"]:
         # After the controller (order 0) has decided whether this cycle learns:
         # each neuron's factor, then the weights.
@@ -642,8 +651,12 @@ logging.getLogger("brian2.codegen.generators.base").addFilter(_TieWritesAreOrder
 
 def shared_weights(
     cfg: Config, shape: Layout, exc: NeuronGroup, input_to_exc: Synapses, clock: brian2.Clock
-) -> tuple[NeuronGroup, Synapses]:
+) -> tuple[NeuronGroup, Synapses, list]:
     """The kernel table of a convolutional layer and the synapses that tie its copies to it.
+
+    With ``topology.share = "winner"`` also the group ``filters`` and the
+    synapses ``first_spike`` that mark each filter's first neuron to fire
+    (returned in the list).
 
     Adds the steps of `stdp.equations.KERNEL_SUM` and after to the start of
     every cycle (order 1, before the normalisation, and order 3, after it).
@@ -657,6 +670,17 @@ def shared_weights(
     )
     tie = Synapses(input_to_exc, kernel, clock=clock, name="tie")
     tie.connect(i=np.arange(shape.n_synapses), j=shape.kernel_entry())
+    extra = []
+    if winner_takes_kernel(cfg):
+        filters = NeuronGroup(shape.filters, eq.FILTER_MODEL, clock=clock, name="filters")
+        first = Synapses(
+            exc, filters, on_pre=eq.FIRST_SPIKE_ON_PRE, clock=clock, name="first_spike"
+        )
+        first.connect(i=np.arange(shape.n_exc), j=np.arange(shape.n_exc) // shape.n_locations)
+        _each_cycle(input_to_exc, eq.KERNEL_KEEP_WINNERS, cfg, order=1, name="kernel_0_winners")
+        _each_cycle(exc, eq.WINS_CLEAR, cfg, order=1, name="kernel_6_wins_clear")
+        _each_cycle(filters, eq.CLAIMS_CLEAR, cfg, order=1, name="kernel_6_claims_clear")
+        extra = [filters, first]
     _each_cycle(tie, eq.KERNEL_SUM, cfg, order=1, name="kernel_1_sum")
     _each_cycle(kernel, eq.KERNEL_UPDATE, cfg, order=1, name="kernel_2_update")
     _each_cycle(tie, eq.KERNEL_WRITE, cfg, order=1, name="kernel_3_write")
@@ -664,7 +688,7 @@ def shared_weights(
     _each_cycle(input_to_exc, eq.WSUM_ADD, cfg, order=1, name="kernel_5_wsum_add")
     if cfg["normalization.enabled"]:  # after normalize_weights (order 3, sorted by name)
         _each_cycle(tie, eq.KERNEL_AFTER_NORMALIZATION, cfg, order=3, name="tie_normalized")
-    return kernel, tie
+    return kernel, tie, extra
 
 
 def initial_state(cfg: Config, n_input: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -715,6 +739,8 @@ def initial_state(cfg: Config, n_input: int, rng: np.random.Generator) -> dict[s
         "input_to_exc.delay": delay,
         **extra,
     }
+    if winner_takes_kernel(cfg):
+        state["exc.wins"] = np.zeros(n_exc)
     for group, n in (("exc", n_exc), ("inh", n_exc)):  # the variables of other neuron models
         if cfg[f"{group}.model"] != "lif":
             for var, value in models.initial_values(cfg, group).items():

@@ -202,6 +202,15 @@ SCHEMA: dict[str, Any] = {
             "(n_exc^2 synapses: only for small layers)",
             choices=("location", "all"),
         ),
+        "share": Param(
+            "sum",
+            str,
+            "conv: what teaches a kernel in a cycle. sum: the STDP changes of all its copies, "
+            "summed. winner: only those of the filter's first neuron to fire in the cycle "
+            "(one update per filter and example, as Kheradpisheh et al. 2018); the other "
+            "copies' changes are dropped",
+            choices=("sum", "winner"),
+        ),
         "pool": Param(
             1,
             int,

@@ -32,6 +32,7 @@ VARIANTS = [
         "topology.stride=4",
         "topology.filters=3",
         "network.n_exc=108",
+        "topology.share=winner",
     ],
 ]
 
@@ -57,7 +58,9 @@ def test_every_equation_string_is_a_code_block(overrides):
     geometric = cfg["encoding.generator"] == "geometric"
     reset = cfg["protocol.reset_state"]
     conv = cfg["topology.kind"] == "conv"  # the kernel table's model and 5 or 6 steps
-    assert len(strings) == 20 + geometric + 3 * reset + conv * (6 + cfg["normalization.enabled"])
+    winner = cfg["topology.share"] == "winner"  # and 5 more for the winner's bookkeeping
+    n_conv = conv * (6 + cfg["normalization.enabled"] + 5 * winner)
+    assert len(strings) == 20 + geometric + 3 * reset + n_conv
     for code in strings:
         assert code in blocks
     # every equation constant of stdp.equations, as this config fills it in
@@ -77,6 +80,12 @@ def test_every_equation_string_is_a_code_block(overrides):
             or (name in ("INPUT_EQUATIONS", "INPUT_THRESHOLD", "INPUT_RESET") and geometric)
             or name.endswith(("_LATENCY", "_RANK_ORDER", "_VOLLEY"))  # temporal codes only
             or (name.startswith(("KERNEL_", "WSUM_")) and cfg["topology.kind"] != "conv")
+            or (
+                name
+                in ("FILTER_MODEL", "FIRST_SPIKE_ON_PRE", "KERNEL_KEEP_WINNERS")
+                + ("WINS_CLEAR", "CLAIMS_CLEAR")
+                and cfg["topology.share"] != "winner"
+            )
         )
         if unused:
             continue

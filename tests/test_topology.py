@@ -151,10 +151,11 @@ def test_refusals_reach_the_user_as_one_line(tmp_path, capsys):
     assert code == 2 and "do not tile" in capsys.readouterr().err
 
 
-def _tiny_conv(normalization: bool) -> tuple:
+def _tiny_conv(normalization: bool, *more: str) -> tuple:
     cfg = load_config(
         None,
         [
+            *more,
             "topology.kind=conv",
             "topology.kernel=2",
             "topology.stride=1",
@@ -201,6 +202,40 @@ def test_the_shared_update_is_the_sum_of_the_per_synapse_updates(runtime_numpy):
     np.testing.assert_allclose(built.kernel.wk[:], expected, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(built.input_to_exc.w[:], built.kernel.wk[:][entry])
     np.testing.assert_array_equal(built.input_to_exc.w0[:], built.kernel.wk[:][entry])
+
+
+def test_only_each_filters_first_neuron_to_fire_teaches_its_kernel(runtime_numpy):
+    from stdp.recording import prepare_network
+
+    cfg, state = _tiny_conv(False, "topology.share=winner")
+    image = np.linspace(0.2, 1.0, 16)[None, :]
+    built = prepare_network(cfg, 16, state, image, learning=True)
+    shape = built.layout
+    entry = shape.kernel_entry()
+    wk_before = np.array(built.kernel.wk[:])
+    built.net.run(cycle_duration(cfg))
+    wins = np.array(built.exc.wins[:])
+    spikes_i, spikes_t = np.array(built.exc_spikes.i[:]), np.array(built.exc_spikes.t[:])
+    first = np.full(shape.n_exc, np.inf)
+    np.minimum.at(first, spikes_i, spikes_t)
+    for f in range(shape.filters):  # the winner fired first among its filter's neurons
+        mine = slice(f * shape.n_locations, (f + 1) * shape.n_locations)
+        assert np.isfinite(first[mine]).sum() > 1  # several of them fired
+        winners = np.flatnonzero(wins[mine] > 0)
+        assert winners.size >= 1 and np.all(first[mine][winners] == first[mine].min())
+    post = np.array(built.input_to_exc.j[:])
+    change = np.array(built.input_to_exc.w[:]) - np.array(built.input_to_exc.w0[:])
+    assert np.count_nonzero(change[wins[post] == 0]) > 0  # losers learned too, and are dropped
+    kept = change * wins[post]
+    expected = np.clip(
+        wk_before + np.bincount(entry, weights=kept, minlength=shape.n_kernel),
+        0,
+        float(cfg["stdp.w_max"]),
+    )
+    built.net.run(float(cfg["network.dt"]) * brian2_second())
+    np.testing.assert_allclose(built.kernel.wk[:], expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(built.input_to_exc.w[:], built.kernel.wk[:][entry])
+    assert not np.any(built.exc.wins[:])  # cleared for the next cycle
 
 
 def test_normalisation_keeps_the_copies_tied(runtime_numpy):
