@@ -276,6 +276,7 @@ CONV = [
     "topology.pool=2",
 ]
 LOCAL = [*[s for s in CONV if not s.startswith("topology.kind")], "topology.kind=local"]
+CONV.append("topology.share=winner")  # the winner's mark is state too
 
 
 @pytest.mark.parametrize(
