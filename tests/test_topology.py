@@ -280,7 +280,13 @@ CONV.append("topology.share=winner")  # the winner's mark is state too
 
 
 @pytest.mark.parametrize(
-    "overrides", [pytest.param(CONV, id="conv"), pytest.param(LOCAL, id="local")]
+    "overrides",
+    [
+        pytest.param(CONV, id="conv"),
+        # a build of its own (about 45 s of g++): with -m slow; the local layer's
+        # connectivity and learning are checked in runtime mode below
+        pytest.param(LOCAL, id="local", marks=pytest.mark.slow),
+    ],
 )
 def test_each_topology_runs_end_to_end_and_resumes_bit_for_bit(overrides, tmp_path, monkeypatch):
     straight, straight_dir = experiment.run_experiment(
@@ -322,3 +328,38 @@ def test_each_topology_runs_end_to_end_and_resumes_bit_for_bit(overrides, tmp_pa
     if shape.kind == "conv":  # every copy is its kernel entry
         wk = ck.state["kernel.wk"]
         np.testing.assert_array_equal(w[pre, post], wk[shape.kernel_entry()])
+
+
+def test_a_local_layer_learns_inside_its_patches_only(runtime_numpy):
+    from stdp.recording import prepare_network
+
+    cfg = load_config(
+        None,
+        [
+            *TINY,
+            "network.n_exc=8",
+            "encoding.max_rate=255 Hz",
+            "encoding.min_spikes=0",
+            "stdp.nu_post=0.05",
+            "stdp.nu_pre=0.01",
+            "engine.chunk_cycles=1",
+            "network.w_inh_exc=1.0",
+        ],
+    )
+    state = initial_state(cfg, 16, np.random.default_rng(5))
+    state["exc.theta"][:] = 0.0
+    before = state["input_to_exc.w"].reshape(16, 8).copy()
+    images = np.linspace(0.2, 1.0, 32).reshape(2, 16)
+    built = prepare_network(cfg, 16, state, images, learning=True)
+    built.net.run(cycle_duration(cfg) + float(cfg["network.dt"]) * brian2_second())
+    shape = built.layout
+    after = shape.to_dense(np.array(built.input_to_exc.w[:])).reshape(16, 8)
+    pre, post = shape.synapses()
+    inside = np.zeros((16, 8), dtype=bool)
+    inside[pre, post] = True
+    assert np.all(before[~inside] == 0) and np.all(after[~inside] == 0)
+    assert np.count_nonzero(after[inside] != before[inside]) > 8  # its own weights learned
+    # each neuron's weights, normalised before the second presentation, sum to 78 * 4 / 784
+    np.testing.assert_allclose(np.array(built.exc.wsum[:]), 78 * 4 / 784, rtol=1e-9)
+    # the two filters of one patch do not share weights
+    assert not np.array_equal(after[:, 0], after[:, 4])
