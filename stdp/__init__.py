@@ -9,6 +9,8 @@ The public API:
                             with STDP (no labels), ``transform`` returns spike counts
 `NeuronLabeller`            the paper's readout as a scikit-learn classifier (vote and
                             proportion weighting)
+`PoolCounts`                pools a local or convolutional layer's counts into images
+                            for the next layer (stacking in a pipeline)
 `Experiment`                a results folder: train, label, test, checkpoints, resume
 `Checkpoint`                the versioned file of a network's state and its passes
 ==========================  ==============================================================
@@ -40,6 +42,7 @@ _EXPORTS = {
     "Dataset": "datasets",
     "Network": "estimator",
     "NeuronLabeller": "labelling",
+    "PoolCounts": "pooling",
     "Experiment": "experiment",
     "Checkpoint": "checkpoint",
     "StdpError": "errors",

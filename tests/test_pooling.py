@@ -1,0 +1,49 @@
+"""PoolCounts: a layer's counts pooled into images for the next layer (stacking)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from stdp.pooling import PoolCounts
+
+
+def test_pooled_counts_become_pixel_values():
+    # 2 filters on 4x4 patches, pooled over 2x2 blocks: 2 x 4 "pixels"
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 5, size=(50, 2 * 16))
+    pool = PoolCounts(rows=4, size=2, quantile=1.0).fit(X)
+    maps = X.reshape(50, 2, 4, 4)
+    by_hand = maps.reshape(50, 2, 2, 2, 2, 2).sum(axis=(3, 5)).reshape(50, 8)
+    assert pool.scale_ == pytest.approx(255.0 / by_hand.max())
+    out = pool.transform(X)
+    np.testing.assert_allclose(out, by_hand * 255.0 / by_hand.max())
+    assert out.max() == pytest.approx(255.0)
+    # a larger count than any seen in training is clipped to the brightest pixel
+    assert pool.transform(X * 3).max() == pytest.approx(255.0)
+
+
+def test_the_quantile_sets_the_brightest_pixel():
+    X = np.array([[1, 0], [2, 0], [3, 0], [100, 0]])
+    pool = PoolCounts(size=1, quantile=0.5).fit(X)  # median of the non-zero counts: 2.5
+    np.testing.assert_allclose(pool.transform(X)[:, 0], [102, 204, 255, 255])
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"rows": 3}, "X has 32 columns, which are not some number of filters on 3x3"),
+        ({"rows": 4, "filters": 3}, "X has 32 columns, which are not 3 filters on 4x4"),
+        ({"size": 0}, "size: expected a positive integer"),
+        ({"quantile": 0.0}, r"quantile: expected a number in \(0, 1\]"),
+    ],
+)
+def test_bad_settings_are_named(params, message):
+    with pytest.raises(ValueError, match=message):
+        PoolCounts(**params).fit(np.ones((3, 32)))
+
+
+@parametrize_with_checks([PoolCounts(size=1, quantile=0.9)])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
