@@ -47,3 +47,40 @@ def test_bad_settings_are_named(params, message):
 @parametrize_with_checks([PoolCounts(size=1, quantile=0.9)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.slow
+def test_a_dense_layer_stacked_on_a_convolutional_one_learns_the_digits():
+    """conv Network -> PoolCounts -> dense Network -> NeuronLabeller, all without labels
+    but the labeller's; two compiled builds (about two minutes)."""
+    from sklearn.pipeline import make_pipeline
+
+    import stdp
+
+    digits = stdp.load_dataset("digits")
+    conv = stdp.load_config(
+        "experiments/digits.toml",
+        [
+            "topology.kind=conv",
+            "topology.kernel=4",
+            "topology.stride=2",
+            "topology.filters=8",
+            "network.n_exc=72",
+            "topology.share=winner",
+            "normalization.total=3.5",
+            "train.n_examples=1500",
+        ],
+    )
+    dense = stdp.load_config(
+        "experiments/digits.toml", ["network.n_exc=50", "train.n_examples=1500"]
+    )
+    model = make_pipeline(
+        stdp.Network(conv), PoolCounts(rows=3, size=1), stdp.Network(dense), stdp.NeuronLabeller()
+    )
+    model.fit(digits.train_images, digits.train_labels)
+    pooled = model[:2].transform(digits.test_images[:50])
+    assert pooled.shape == (50, 72) and 0 <= pooled.min() and pooled.max() <= 255
+    assert model[2].weights_.shape == (72, 50)
+    # chance is 10 %: the upper layer learned from the lower one's feature maps (measured:
+    # 25.93 %, below the conv layer's own vote, 40.07 %: docs/topologies.md)
+    assert model.score(digits.test_images, digits.test_labels) > 0.2
