@@ -192,11 +192,18 @@ def estimate_memory(
         n_test = rows(cfg["test.n_examples"]) * int(cfg["test.presentations"])
 
     # Input -> excitatory: w, delay_value, and the pre and post pathways' delays.
-    # Pre pathway: n_input sources of n_exc synapses; post: n_exc of n_input.
-    pre = _synapse_bytes(n_input, n_exc, n_delays=4)
-    post = _synapse_bytes(n_exc, n_input, n_delays=0)
+    # Pre pathway: n_input sources of n_exc synapses; post: n_exc of n_input. A local
+    # or convolutional layer (stdp.topology) has kernel^2 per neuron instead of n_input,
+    # and its inhibition may stay within a patch; its weights are held dense in Python.
+    fan_in, inh_fan_out = n_input, max(n_exc - 1, 0)
+    if cfg["topology.kind"] != "dense":
+        fan_in = min(n_input, int(cfg["topology.kernel"]) ** 2)
+        if cfg["topology.inhibition"] == "location":
+            inh_fan_out = max(int(cfg["topology.filters"]) - 1, 0)
+    pre = _synapse_bytes(n_input, n_exc * fan_in // max(n_input, 1), n_delays=4)
+    post = _synapse_bytes(n_exc, fan_in, n_delays=0)
     # Inhibitory -> excitatory: one pathway, with its delay.
-    inh = _synapse_bytes(n_exc, max(n_exc - 1, 0), n_delays=1)
+    inh = _synapse_bytes(n_exc, inh_fan_out, n_delays=1)
     # The queues are prepared one after the other: only one set of temporaries at a time.
     prepare = max(pre["prepare"], post["prepare"], inh["prepare"])
     input_synapses = pre["arrays"] + pre["queue"] + post["queue"]

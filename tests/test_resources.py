@@ -165,3 +165,27 @@ def test_available_memory_respects_a_cgroup_limit(monkeypatch, tmp_path):
 )
 def test_format_bytes(n, text):
     assert format_bytes(n) == text
+
+
+def test_a_convolutional_layer_counts_its_own_synapses():
+    # 16 filters of 5x5 on the 24x24 patches of MNIST: 9,216 neurons of 25 inputs each,
+    # inhibited by the 15 other filters of their patch
+    keys = [
+        "topology.kind=conv",
+        "topology.kernel=5",
+        "topology.stride=1",
+        "topology.filters=16",
+        "network.n_exc=9216",
+    ]
+    conv = estimate_memory(load_config(None, keys), 784, n_images_held=0, n_label=0, n_test=0)
+    dense = estimate_memory(
+        load_config(None, ["network.n_exc=9216"]), 784, n_images_held=0, n_label=0, n_test=0
+    )
+    n_syn, n_inh = 9216 * 25, 9216 * 15
+    # per input synapse: two int32 indices, 4 float64, the queues' int32 and the
+    # temporaries while they are prepared; fewer per inhibitory one
+    assert 40 * n_syn <= conv["input_synapses"] < 80 * n_syn
+    assert 16 * n_inh <= conv["inhibitory_synapses"] < 40 * n_inh
+    assert conv["inhibitory_synapses"] * 500 < dense["inhibitory_synapses"]
+    # the weights are held dense in Python either way
+    assert conv["python_state"] == dense["python_state"]
