@@ -51,7 +51,7 @@ def connect(scheduler: str | None = None, workers: int | None = None):
         n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: two runs side by side do not clash
     )
     return Client(cluster), cluster
 
