@@ -72,3 +72,25 @@ SMALL = [
     "test.n_examples=60",
     "engine.chunk_cycles=20",
 ]
+
+
+def kill_after_checkpoint(monkeypatch, overrides: list[str], out, n: int = 2) -> None:
+    """Run ``overrides`` into ``out`` and stop it (KeyboardInterrupt) right after its
+    ``n``-th checkpoint, as a kill would; the folder is then ready for a resume."""
+    from stdp import experiment
+
+    original = experiment.Experiment.save_checkpoint
+    calls = {"n": 0}
+
+    def save_then_die(self):
+        original(self)
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", save_then_die)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            experiment.run_experiment(None, overrides, out=out, stream=None)
+    finally:
+        monkeypatch.setattr(experiment.Experiment, "save_checkpoint", original)

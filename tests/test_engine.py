@@ -20,7 +20,7 @@ from stdp.engine import StandaloneEngine, chunk_seed, shared_engine
 from stdp.network import initial_state
 from stdp.passes import PassPosition, run_pass
 
-from .conftest import SMALL
+from .conftest import SMALL, kill_after_checkpoint
 
 
 @pytest.fixture
@@ -212,19 +212,7 @@ def test_killed_run_resumes_bit_for_bit(tmp_path, monkeypatch):
     straight, straight_dir = experiment.run_experiment(
         None, SMALL, out=tmp_path / "straight", stream=None
     )
-    original = experiment.Experiment.save_checkpoint
-    calls = {"n": 0}
-
-    def save_then_die(self):
-        original(self)
-        calls["n"] += 1
-        if calls["n"] == 2:  # after the checkpoint at 80 examples
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        experiment.run_experiment(None, SMALL, out=tmp_path / "killed", stream=None)
-    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", original)
+    kill_after_checkpoint(monkeypatch, SMALL, tmp_path / "killed")  # at 80 examples
     _, ck = experiment.load_checkpoint(tmp_path / "killed")
     assert ck.phase == "train" and 0 < ck.train.done < 120
     resumed = experiment.resume_experiment(tmp_path / "killed", stream=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import brian2
 import numpy as np
 import pytest
 
@@ -12,7 +13,7 @@ from stdp.errors import ConfigError
 from stdp.network import cycle_duration, initial_state, location_pairs
 from stdp.topology import layout
 
-from .conftest import SMALL
+from .conftest import SMALL, kill_after_checkpoint
 
 #: 4x4 images, 2x2 patches 2 apart, 2 filters: 2x2 patches, 8 neurons.
 TINY = ["topology.kind=local", "topology.kernel=2", "topology.stride=2", "topology.filters=2"]
@@ -151,6 +152,17 @@ def test_refusals_reach_the_user_as_one_line(tmp_path, capsys):
     assert code == 2 and "do not tile" in capsys.readouterr().err
 
 
+#: Bright input, large STDP rates, weak inhibition: one presentation moves many weights.
+FAST_LEARNING = [
+    "encoding.max_rate=255 Hz",
+    "encoding.min_spikes=0",
+    "stdp.nu_post=0.05",
+    "stdp.nu_pre=0.01",
+    "engine.chunk_cycles=1",
+    "network.w_inh_exc=1.0",
+]
+
+
 def _tiny_conv(normalization: bool, *more: str) -> tuple:
     cfg = load_config(
         None,
@@ -162,12 +174,7 @@ def _tiny_conv(normalization: bool, *more: str) -> tuple:
             "topology.filters=2",
             "network.n_exc=18",
             f"normalization.enabled={str(normalization).lower()}",
-            "encoding.max_rate=255 Hz",
-            "encoding.min_spikes=0",
-            "stdp.nu_post=0.05",
-            "stdp.nu_pre=0.01",
-            "engine.chunk_cycles=1",
-            "network.w_inh_exc=1.0",
+            *FAST_LEARNING,
         ],
     )
     state = initial_state(cfg, 16, np.random.default_rng(3))
@@ -178,6 +185,8 @@ def _tiny_conv(normalization: bool, *more: str) -> tuple:
 
 def test_the_shared_update_is_the_sum_of_the_per_synapse_updates(runtime_numpy):
     from stdp.recording import prepare_network
+
+    brian2.seed(7)  # the input's random numbers, whatever ran before
 
     cfg, state = _tiny_conv(normalization=False)
     image = np.linspace(0.2, 1.0, 16)[None, :]
@@ -206,6 +215,8 @@ def test_the_shared_update_is_the_sum_of_the_per_synapse_updates(runtime_numpy):
 
 def test_only_each_filters_first_neuron_to_fire_teaches_its_kernel(runtime_numpy):
     from stdp.recording import prepare_network
+
+    brian2.seed(7)  # the input's random numbers, whatever ran before
 
     cfg, state = _tiny_conv(False, "topology.share=winner")
     image = np.linspace(0.2, 1.0, 16)[None, :]
@@ -240,6 +251,8 @@ def test_only_each_filters_first_neuron_to_fire_teaches_its_kernel(runtime_numpy
 
 def test_normalisation_keeps_the_copies_tied(runtime_numpy):
     from stdp.recording import prepare_network
+
+    brian2.seed(7)  # the input's random numbers, whatever ran before
 
     cfg, state = _tiny_conv(normalization=True)
     images = np.linspace(0.2, 1.0, 32).reshape(2, 16)
@@ -293,19 +306,7 @@ def test_each_topology_runs_end_to_end_and_resumes_bit_for_bit(overrides, tmp_pa
         None, overrides, out=tmp_path / "straight", stream=None
     )
     assert 0.0 <= straight["accuracy"] <= 1.0 and "accuracy_linear" in straight
-    original = experiment.Experiment.save_checkpoint
-    calls = {"n": 0}
-
-    def save_then_die(self):
-        original(self)
-        calls["n"] += 1
-        if calls["n"] == 2:  # after the checkpoint at 80 examples
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        experiment.run_experiment(None, overrides, out=tmp_path / "killed", stream=None)
-    monkeypatch.setattr(experiment.Experiment, "save_checkpoint", original)
+    kill_after_checkpoint(monkeypatch, overrides, tmp_path / "killed")  # at 80 examples
     resumed = experiment.resume_experiment(tmp_path / "killed", stream=None)
     cfg, ck = experiment.load_checkpoint(straight_dir)
     with (
@@ -333,17 +334,14 @@ def test_each_topology_runs_end_to_end_and_resumes_bit_for_bit(overrides, tmp_pa
 def test_a_local_layer_learns_inside_its_patches_only(runtime_numpy):
     from stdp.recording import prepare_network
 
+    brian2.seed(7)  # the input's random numbers, whatever ran before
+
     cfg = load_config(
         None,
         [
             *TINY,
             "network.n_exc=8",
-            "encoding.max_rate=255 Hz",
-            "encoding.min_spikes=0",
-            "stdp.nu_post=0.05",
-            "stdp.nu_pre=0.01",
-            "engine.chunk_cycles=1",
-            "network.w_inh_exc=1.0",
+            *FAST_LEARNING,
         ],
     )
     state = initial_state(cfg, 16, np.random.default_rng(5))
@@ -360,6 +358,7 @@ def test_a_local_layer_learns_inside_its_patches_only(runtime_numpy):
     assert np.all(before[~inside] == 0) and np.all(after[~inside] == 0)
     assert np.count_nonzero(after[inside] != before[inside]) > 8  # its own weights learned
     # each neuron's weights, normalised before the second presentation, sum to 78 * 4 / 784
-    np.testing.assert_allclose(np.array(built.exc.wsum[:]), 78 * 4 / 784, rtol=1e-9)
+    # (up to what a spike in that same step changed: the pre traces have decayed for 150 ms)
+    np.testing.assert_allclose(np.array(built.exc.wsum[:]), 78 * 4 / 784, rtol=1e-3)
     # the two filters of one patch do not share weights
     assert not np.array_equal(after[:, 0], after[:, 4])
