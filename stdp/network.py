@@ -102,10 +102,7 @@ def norm_total(cfg: Config, n_input: int) -> float:
     pixels (local and convolutional layers, `stdp.topology`).
     """
     total = cfg["normalization.total"]
-    if total != "auto":
-        return float(total)
-    fan_in = n_input if cfg["topology.kind"] == "dense" else cfg["topology.kernel"] ** 2
-    return 78.0 * fan_in / 784.0
+    return 78.0 * layout(cfg, n_input).fan_in / 784.0 if total == "auto" else float(total)
 
 
 #: The time of a spike that never comes (geometric input generator).

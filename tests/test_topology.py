@@ -207,7 +207,7 @@ def test_the_shared_update_is_the_sum_of_the_per_synapse_updates(runtime_numpy):
         0,
         float(cfg["stdp.w_max"]),
     )
-    built.net.run(float(cfg["network.dt"]) * brian2_second())  # the next cycle's first step
+    built.net.run(float(cfg["network.dt"]) * brian2.second)  # the next cycle's first step
     np.testing.assert_allclose(built.kernel.wk[:], expected, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(built.input_to_exc.w[:], built.kernel.wk[:][entry])
     np.testing.assert_array_equal(built.input_to_exc.w0[:], built.kernel.wk[:][entry])
@@ -243,7 +243,7 @@ def test_only_each_filters_first_neuron_to_fire_teaches_its_kernel(runtime_numpy
         0,
         float(cfg["stdp.w_max"]),
     )
-    built.net.run(float(cfg["network.dt"]) * brian2_second())
+    built.net.run(float(cfg["network.dt"]) * brian2.second)
     np.testing.assert_allclose(built.kernel.wk[:], expected, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(built.input_to_exc.w[:], built.kernel.wk[:][entry])
     assert not np.any(built.exc.wins[:])  # cleared for the next cycle
@@ -259,7 +259,7 @@ def test_normalisation_keeps_the_copies_tied(runtime_numpy):
     built = prepare_network(cfg, 16, state, images, learning=True)
     # the second cycle's first step: the kernel takes the first presentation's changes,
     # then the normalisation (learning is on for the second example) scales every copy
-    built.net.run(cycle_duration(cfg) + float(cfg["network.dt"]) * brian2_second())
+    built.net.run(cycle_duration(cfg) + float(cfg["network.dt"]) * brian2.second)
     entry = built.layout.kernel_entry()
     wk = np.array(built.kernel.wk[:])
     w0 = np.array(built.input_to_exc.w0[:])  # each copy as the cycle began
@@ -268,12 +268,6 @@ def test_normalisation_keeps_the_copies_tied(runtime_numpy):
     target = 78 * 4 / 784
     np.testing.assert_allclose(np.bincount(built.input_to_exc.j[:], weights=w0), target, rtol=1e-12)
     np.testing.assert_allclose(wk.reshape(2, 4).sum(axis=1), target, rtol=1e-12)
-
-
-def brian2_second():
-    from brian2 import second
-
-    return second
 
 
 #: A small convolutional layer on the digits: 4 filters of 4x4 on 3x3 patches (36 neurons).
@@ -349,7 +343,7 @@ def test_a_local_layer_learns_inside_its_patches_only(runtime_numpy):
     before = state["input_to_exc.w"].reshape(16, 8).copy()
     images = np.linspace(0.2, 1.0, 32).reshape(2, 16)
     built = prepare_network(cfg, 16, state, images, learning=True)
-    built.net.run(cycle_duration(cfg) + float(cfg["network.dt"]) * brian2_second())
+    built.net.run(cycle_duration(cfg) + float(cfg["network.dt"]) * brian2.second)
     shape = built.layout
     after = shape.to_dense(np.array(built.input_to_exc.w[:])).reshape(16, 8)
     pre, post = shape.synapses()
