@@ -118,6 +118,22 @@ def _load_data(cfg: Config) -> _Data:
     )
 
 
+def interrupted(err: BaseException) -> bool:
+    """Whether ``err`` is a KeyboardInterrupt or was raised because of one.
+
+    The command line turns SIGINT and SIGTERM into a KeyboardInterrupt; raised
+    while a C function returns, it comes back as a SystemError ("... returned
+    a result with an exception set") caused by it.
+    """
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
+
+
 class Experiment:
     """One results folder: a `Network` trained, labelled and tested, with checkpoints.
 
@@ -302,11 +318,11 @@ class Experiment:
             self.metrics = self.write_metrics()
             self.set_status("done")
             return self.metrics
-        except KeyboardInterrupt:
-            self._note_end("interrupted", "interrupted")
-            raise
         except BaseException as err:
-            self._note_end("failed", " ".join(str(err).split()) or type(err).__name__)
+            if interrupted(err):
+                self._note_end("interrupted", "interrupted")
+            else:
+                self._note_end("failed", " ".join(str(err).split()) or type(err).__name__)
             raise
         finally:
             shutdown_workers()

@@ -215,3 +215,23 @@ def test_a_network_too_large_for_the_machine_is_refused_before_anything_is_writt
     assert status == 2 and len(err) == 1
     assert "network.n_exc" in err[0] and "GB" in err[0] and "available" in err[0]
     assert not out.exists()
+
+
+def test_a_signal_that_lands_inside_a_c_call_still_counts_as_an_interruption():
+    from stdp.experiment import interrupted
+
+    def raised(outer: type, inner: BaseException | None) -> BaseException:
+        try:
+            try:
+                if inner is not None:
+                    raise inner
+            finally:
+                raise outer("<built-in function fspath> returned a result with an exception set")
+        except BaseException as err:  # noqa: BLE001 - the test builds the chain
+            return err
+
+    assert interrupted(KeyboardInterrupt("signal 15"))
+    # what CPython raises when the handler's exception is pending as a builtin returns
+    assert interrupted(raised(SystemError, KeyboardInterrupt("signal 15")))
+    assert not interrupted(raised(SystemError, None))
+    assert not interrupted(raised(RuntimeError, ValueError("bad")))
