@@ -28,6 +28,11 @@ Usage::
     python benchmarks/throughput.py --sizes 1600 6400 --examples 200 \
         --no-runtime --no-naive --set network.method=exponential_euler
     python benchmarks/throughput.py --sizes 100 --examples 2000 --runtime-examples 50
+    python benchmarks/throughput.py --sizes 6400 --examples 100 --no-runtime --no-naive \
+        --devices cpp_standalone cuda_standalone --generators geometric --queues runs
+
+``--devices`` times the compiled engine on each device named (cuda_standalone
+needs brian2cuda and an NVIDIA GPU); the ratio of each to cpp_standalone is printed.
 """
 
 from __future__ import annotations
@@ -188,6 +193,13 @@ def main(argv=None) -> int:
         choices=["runs", "brian2"],
         help="delay queues to time (engine.spike_queue; same results bit for bit)",
     )
+    parser.add_argument(
+        "--devices",
+        nargs="+",
+        default=["cpp_standalone"],
+        choices=["cpp_standalone", "cuda_standalone"],
+        help="compiled devices to time (cuda_standalone: brian2cuda on an NVIDIA GPU)",
+    )
     parser.add_argument("--naive-examples", type=int, default=20, help="timed examples, naive")
     parser.add_argument("--no-runtime", action="store_true")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive run() loop")
@@ -215,21 +227,22 @@ def main(argv=None) -> int:
     for n in args.sizes:
         chunk = [f"engine.chunk_cycles={args.chunk}"] if args.chunk else []
         base = [f"network.n_exc={n}", *chunk, "seed=1", *args.set]
-        for generator in args.generators:
-            for queue in args.queues:
-                spec = {
-                    "dataset": args.dataset,
-                    "overrides": [
-                        *base,
-                        f"encoding.generator={generator}",
-                        f"engine.spike_queue={queue}",
-                    ],
-                    "device": "cpp_standalone",
-                }
-                row = _measure_in_subprocess({**spec, "examples": args.examples, "warmup": 0})
-                row["device"] = f"cpp_standalone, {generator}, {queue} queue"
-                rows.append(row)
-                _print(rows[-1])
+        for device in args.devices:
+            for generator in args.generators:
+                for queue in args.queues:
+                    spec = {
+                        "dataset": args.dataset,
+                        "overrides": [
+                            *base,
+                            f"encoding.generator={generator}",
+                            f"engine.spike_queue={queue}",
+                        ],
+                        "device": device,
+                    }
+                    row = _measure_in_subprocess({**spec, "examples": args.examples, "warmup": 0})
+                    row["device"] = f"{device}, {generator}, {queue} queue"
+                    rows.append(row)
+                    _print(rows[-1])
         if not args.no_runtime:
             rt = [f"network.n_exc={n}", "engine.chunk_cycles=10", "seed=1", *args.set]
             spec = {"dataset": args.dataset, "overrides": rt, "device": "runtime"}
@@ -277,6 +290,19 @@ def main(argv=None) -> int:
             if "runs" in by_queue and "brian2" in by_queue:
                 ratio = by_queue["runs"]["examples_per_s"] / by_queue["brian2"]["examples_per_s"]
                 print(f"N={n}, {generator}: runs queue / Brian2's queue = {ratio:.2f}x")
+            for queue in args.queues:
+                label = f"{generator}, {queue} queue"
+                by_device = {
+                    r["device"].split(",")[0]: r
+                    for r in rows
+                    if r["n_exc"] == n and r["device"].endswith(label)
+                }
+                if "cpp_standalone" in by_device and "cuda_standalone" in by_device:
+                    ratio = (
+                        by_device["cuda_standalone"]["examples_per_s"]
+                        / by_device["cpp_standalone"]["examples_per_s"]
+                    )
+                    print(f"N={n}, {label}: cuda_standalone / cpp_standalone = {ratio:.2f}x")
     return 0
 
 

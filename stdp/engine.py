@@ -530,6 +530,7 @@ class CudaStandaloneEngine(StandaloneEngine):
         brian2.set_device("cuda_standalone", build_on_run=False)
         brian2.device.reinit()
         brian2.device.activate(build_on_run=False)
+        _drop_gcc_only_flags()
         # brian2cuda's reset template puts the scalar (loop-invariant) code and
         # the per-neuron code in one scope, so both declare ``dt`` and nvcc
         # stops ("dt" has already been declared, in the input's reset).
@@ -553,6 +554,19 @@ class CudaStandaloneEngine(StandaloneEngine):
     def _seed_statement(self, seed_value: str) -> str:
         # Seeds cuRAND's host and device generators (brian2cuda's random_number_buffer).
         return f"random_number_buffer.set_seed((unsigned long long) {seed_value});"
+
+
+def _drop_gcc_only_flags() -> None:
+    """Take the flags that `StandaloneEngine` gives GCC out of Brian2's preferences.
+
+    Preferences are global: after a ``cpp_standalone`` engine in the same
+    process, brian2cuda would put ``-ffast-math`` on nvcc's link line (nvcc
+    stops: "Unknown option '-ffast-math'") and the vectorisation flags on its
+    host compiler's.
+    """
+    cpp = prefs.codegen.cpp
+    cpp.extra_link_args = [a for a in cpp.extra_link_args if a != "-ffast-math"]
+    cpp.extra_compile_args_gcc = [a for a in cpp.extra_compile_args_gcc if a not in _VECTOR_FLAGS]
 
 
 def _write_static_arrays_atomically(device, directory: str) -> None:

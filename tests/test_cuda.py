@@ -57,6 +57,31 @@ def test_the_cuda_makefile_is_compiled_as_cpp17(tmp_path):
     assert text.endswith("LFLAGS = -lcurand\n")
 
 
+def test_the_gpu_build_drops_the_flags_a_cpu_engine_gave_gcc(runtime_numpy):
+    # Brian2's preferences are global: a cpp_standalone engine earlier in the
+    # process left -ffast-math on the link line, which nvcc refuses (seen on
+    # an H200: "nvcc fatal: Unknown option '-ffast-math'").
+    from brian2 import prefs
+
+    from stdp.engine import _VECTOR_FLAGS, StandaloneEngine, _drop_gcc_only_flags
+
+    link, gcc = (
+        list(prefs.codegen.cpp.extra_link_args),
+        list(prefs.codegen.cpp.extra_compile_args_gcc),
+    )
+    try:
+        object.__new__(StandaloneEngine)._select_device()  # the CPU engine's preferences
+        assert "-ffast-math" in prefs.codegen.cpp.extra_link_args
+        _drop_gcc_only_flags()
+        assert "-ffast-math" not in prefs.codegen.cpp.extra_link_args
+        assert not set(_VECTOR_FLAGS) & set(prefs.codegen.cpp.extra_compile_args_gcc)
+        assert "-O3" in prefs.codegen.cpp.extra_compile_args_gcc  # Brian2's own flags stay
+    finally:
+        prefs.codegen.cpp.extra_link_args, prefs.codegen.cpp.extra_compile_args_gcc = link, gcc
+        brian2.device.reinit()
+        brian2.set_device("runtime")
+
+
 #: Objects that step on the simulation clock (not once per cycle).
 _STEPPED = {"controller", "input", "exc", "inh", "input_to_exc", "exc_to_inh", "inh_to_exc"}
 
