@@ -7,6 +7,15 @@ from pathlib import Path
 
 import pytest
 
+#: Modules whose tests each take minutes (notebooks, the README's example on the
+#: whole demo): collected first, so that ``pytest -n`` hands them out at the start
+#: and the workers finish together instead of one running them alone at the end.
+LONG_MODULES = ("test_notebooks.py", "test_readme.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.path.name not in LONG_MODULES)  # stable: order kept otherwise
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory):
