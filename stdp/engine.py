@@ -509,7 +509,10 @@ class CudaStandaloneEngine(StandaloneEngine):
     Three workarounds for brian2cuda 1.0b1 (without them the network does not
     compile): the network runs on ``defaultclock`` (`_clock`), loop-invariant
     optimisation is off (`_select_device`), and the code is compiled as C++17
-    (`_adjust_sources`).
+    (`_adjust_sources`); and the GCC-only flags of a CPU engine earlier in the
+    process are dropped (`_drop_gcc_only_flags`). Measured on an H200, this
+    device is slower than one CPU thread for the paper's network (0.48x at
+    6,400 neurons, docs/results.md).
     Chunks, checkpoints and resume work as on the CPU; the Poisson input is
     drawn with cuRAND, so the random numbers (not the statistics) differ from
     a ``cpp_standalone`` run with the same seed.
