@@ -308,6 +308,16 @@ def _check_scalar(value: Any, param: Param, key: str) -> Any:
     raise AssertionError(param)  # pragma: no cover
 
 
+#: The topology settings and the layers (topology.kind) they apply to: a value set
+#: for another kind of layer would be silently ignored, so it is refused.
+_TOPOLOGY_KEYS = {
+    **{
+        f"topology.{k}": ("local", "conv")
+        for k in ("kernel", "stride", "filters", "inhibition", "pool")
+    },
+    "topology.share": ("conv",),
+}
+
 _SECTIONS = {key.rsplit(".", 1)[0] for key in FLAT_SCHEMA if "." in key}
 
 
@@ -557,6 +567,13 @@ def _check_consistency(cfg: Config) -> None:
             f"network.inhibition: {cfg['network.inhibition']!r} is for the dense layer; a "
             f"{cfg['topology.kind']} layer's inhibition is chosen by topology.inhibition"
         )
+    kind = cfg["topology.kind"]
+    for key in _TOPOLOGY_KEYS:
+        if kind not in _TOPOLOGY_KEYS[key] and cfg[key] != FLAT_SCHEMA[key].default:
+            raise ConfigError(
+                f"{key}: set to {cfg[key]!r}, but it applies only to "
+                f"{' and '.join(_TOPOLOGY_KEYS[key])} layers and topology.kind is {kind!r}"
+            )
     from .models import check_models  # the neuron models' own refusals
 
     check_models(cfg)

@@ -120,6 +120,30 @@ def test_layouts_that_do_not_fit_are_refused(overrides, message):
         layout(cfg, 16)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["topology.kernel=8"], "topology.kernel: set to 8, but it applies only to local and conv"),
+        (["topology.pool=2"], "topology.pool: set to 2, but it applies only to local and conv"),
+        (["topology.inhibition=all"], "topology.inhibition: set to 'all', but it applies only"),
+        (
+            [
+                "topology.kind=local",
+                "topology.kernel=2",
+                "topology.stride=2",
+                "topology.share=winner",
+            ],
+            "topology.share: set to 'winner', but it applies only to conv layers and "
+            "topology.kind is 'local'",
+        ),
+    ],
+)
+def test_settings_of_another_kind_of_layer_are_refused_not_ignored(overrides, message):
+    # a user who sets a patch size but forgets topology.kind would get the dense layer
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, ["network.n_exc=8", *overrides])
+
+
 def test_refusals_reach_the_user_as_one_line(tmp_path, capsys):
     with pytest.raises(ConfigError, match="network.inhibition: 'distance' is for the dense"):
         load_config(None, [*TINY, "network.n_exc=8", "network.inhibition=distance"])
