@@ -436,17 +436,22 @@ def frozen_pass(
 
 def _unsharded(cfg, n_input, state, images, n_total, stream, progress, every, save, report):
     position = progress.position or PassPosition.start(cfg)
-    pieces = [progress.counts if progress.counts is not None else
-              np.zeros((0, cfg["network.n_exc"]), dtype=np.int64)]  # fmt: skip
+    # One array for the whole pass, filled chunk by chunk; checkpoints save views
+    # of its rows so far (rows once written never change), so the counts are
+    # held once, not once more in pieces.
+    done_before = progress.counts.shape[0] if progress.counts is not None else 0
+    all_counts = np.zeros((max(n_total, done_before), cfg["network.n_exc"]), dtype=np.int64)
+    if done_before:
+        all_counts[:done_before] = progress.counts
     start_state = dict(state)
     start_state.update(progress.fast_state)
     report(position, "start")
 
     def on_chunk(pos: PassPosition, new_state, counts) -> None:
-        pieces.append(counts)
         first = pos.done - counts.shape[0]
+        all_counts[first : pos.done] = counts
         if every and save is not None and pos.done // every > first // every and pos.done < n_total:
-            save(FrozenPass(position=pos, counts=np.concatenate(pieces),
+            save(FrozenPass(position=pos, counts=all_counts[: pos.done],
                             fast_state=_fast_state(new_state)))  # fmt: skip
         report(pos, "chunk")
 
@@ -463,13 +468,20 @@ def _unsharded(cfg, n_input, state, images, n_total, stream, progress, every, sa
         record_counts=False,
     )
     report(position, "end")
-    return FrozenPass(position=position, counts=np.concatenate(pieces),
+    return FrozenPass(position=position, counts=all_counts[: position.done],
                       fast_state=_fast_state(new_state))  # fmt: skip
 
 
 def _sharded(cfg, n_input, state, images, n_total, stream, progress, save, report):
     bounds = shard_bounds(n_total, cfg["engine.eval_shard_size"])
-    done = dict(progress.shards)
+    # Each shard's counts are copied into one array for the pass as they come
+    # back; the shards kept for checkpoints are views of its rows (held once).
+    all_counts = np.zeros((n_total, cfg["network.n_exc"]), dtype=np.int64)
+    done = {}
+    for i, (shard_counts, stats) in progress.shards.items():
+        a, b = bounds[i]
+        all_counts[a:b] = shard_counts
+        done[i] = (all_counts[a:b], stats)
     jobs = [(i, a, b) for i, (a, b) in enumerate(bounds) if i not in done]
     # Each shard's stats count its own worker's seconds; the pass's wall time is
     # the time this process (and, when resumed, earlier ones) spent waiting for them.
@@ -485,15 +497,16 @@ def _sharded(cfg, n_input, state, images, n_total, stream, progress, save, repor
     tally()
     report(position, "start")
     for index, counts, stats in _run_shards(cfg, n_input, state, images, jobs, stream):
-        done[index] = (counts, stats)
+        a, b = bounds[index]
+        all_counts[a:b] = counts
+        done[index] = (all_counts[a:b], stats)
         elapsed = tally()
         if len(done) < len(bounds) and save is not None:
             save(FrozenPass(shards=dict(done), elapsed=elapsed))
         report(position, "chunk")
     tally()
     report(position, "end")
-    counts = np.concatenate([done[i][0] for i in range(len(bounds))])
-    return FrozenPass(position=position, counts=counts)
+    return FrozenPass(position=position, counts=all_counts)
 
 
 def _run_shard(cfg: Config, n_input: int, state: dict, table: np.ndarray, stream: int):
