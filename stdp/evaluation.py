@@ -341,7 +341,9 @@ def linear_readout_accuracy(
 
     if np.unique(train_labels).size < 2:
         return float("nan")
-    readout = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    # copy=False: the scaler works on the float64 copies made below (one copy of
+    # the counts at a time, not two)
+    readout = make_pipeline(StandardScaler(copy=False), LogisticRegression(max_iter=1000))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         readout.fit(train_counts.astype(float), train_labels)

@@ -158,9 +158,9 @@ def estimate_memory(
             and the uint8 pixels taken from the images.
         ``spike_counts``
             Spikes per cycle and neuron of a chunk (int64, and the examples'
-            copy), and the labelling and test passes' counts (int64: the
-            pieces and their concatenation of the pass under way, and the
-            finished labelling pass's while the test pass runs).
+            copy), the labelling and test passes' counts (int64, one array
+            each, both held at the end), and the linear readout's float64
+            copy of the larger of the two.
         ``neurons``
             Per-neuron state (`NEURON_VALUES`).
         ``dataset``
@@ -228,10 +228,11 @@ def estimate_memory(
         "example_table": 3 * _F8 * table_cells + table_cells,
         "neurons": NEURON_VALUES * _F8 * n_exc,
     }
-    # A chunk's counts per cycle and neuron and the examples' copy; a pass's counts
-    # as the pieces of its chunks and their concatenation, the labelling pass's
-    # kept while the test pass runs: at most max(2 L, L + 2 T) rows.
-    counts = 2 * _F8 * chunk * n_exc + _F8 * (n_label + max(n_label, 2 * n_test)) * n_exc
+    # A chunk's counts per cycle and neuron and the examples' copy; each pass's
+    # counts in one array (filled chunk by chunk or shard by shard), both held
+    # at the end, when the linear readout makes a float64 copy of one (fitted
+    # on the labelling counts, scored on the test counts): L + T + max(L, T) rows.
+    counts = 2 * _F8 * chunk * n_exc + _F8 * (n_label + n_test + max(n_label, n_test)) * n_exc
     terms = dict(one_process)
     terms["spike_counts"] = counts
     terms["dataset"] = int(n_images_held) * image_bytes

@@ -37,9 +37,9 @@ def test_terms_of_a_hand_computed_case():
     assert terms["chunk_copies"] == 4 * 8 * 12
     # 2 rows of 4 inputs: three float64 tables and the uint8 pixels.
     assert terms["example_table"] == 3 * 8 * 8 + 8
-    # The chunk's counts (2 x 3, twice); while the test pass runs, the 5 labelling
-    # rows and the 7 test rows twice (pieces and concatenation), int64.
-    assert terms["spike_counts"] == 2 * 8 * 2 * 3 + 8 * (5 + 2 * 7) * 3
+    # The chunk's counts (2 x 3, twice); at the end the 5 labelling and 7 test rows
+    # (int64) and the linear readout's float64 copy of the 7 test rows.
+    assert terms["spike_counts"] == 2 * 8 * 2 * 3 + 8 * (5 + 7 + 7) * 3
     assert terms["dataset"] == 10 * 4  # one uint8 per pixel
     assert terms["neurons"] == resources.NEURON_VALUES * 8 * 3
     assert terms["workers"] == 0
@@ -50,14 +50,14 @@ def test_terms_of_a_hand_computed_case():
 def test_passes_sized_by_config_and_images_held():
     cfg = small_cfg(**{"label.n_examples": 5, "test.n_examples": 7, "test.presentations": 2})
     by_config = estimate_memory(cfg, 4)["spike_counts"]
-    assert by_config == 2 * 8 * 2 * 3 + 8 * (5 + 2 * 14) * 3
+    assert by_config == 2 * 8 * 2 * 3 + 8 * (5 + 14 + 14) * 3
     # 'all' (the default) counts every image held, for both passes (an upper bound).
     assert estimate_memory(small_cfg(), 4, n_images_held=10)["spike_counts"] == (
-        2 * 8 * 2 * 3 + 8 * (10 + 2 * 10) * 3
+        2 * 8 * 2 * 3 + 8 * (10 + 10 + 10) * 3
     )
-    # A labelling pass more than twice the test pass: its pieces and concatenation.
+    # A labelling pass larger than the test pass: the readout copies the labelling counts.
     assert estimate_memory(small_cfg(), 4, n_label=9, n_test=2)["spike_counts"] == (
-        2 * 8 * 2 * 3 + 8 * 18 * 3
+        2 * 8 * 2 * 3 + 8 * (9 + 2 + 9) * 3
     )
     assert estimate_memory(small_cfg(), 4, 10, image_bytes=32)["dataset"] == 320
 
