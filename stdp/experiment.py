@@ -48,7 +48,7 @@ from .errors import CheckpointError, ConfigError
 from .estimator import Network, versions
 from .evaluation import (
     evaluate_with_labeller,
-    linear_readout_accuracy,
+    linear_readout,
     mean_and_sd,
     update_running_accuracy,
 )
@@ -74,6 +74,8 @@ __all__ = [
 STDERR: Any = type("Stderr", (), {"__repr__": lambda self: "sys.stderr"})()
 #: Engine settings that `evaluate_run` may change (they do not touch the trained network).
 EVALUATE_KEYS = ("protocol.eval_presentation", "engine.eval_shard_size", "engine.workers")
+#: Settings of the readout only: `evaluate_run` scores the saved counts again.
+READOUT_KEYS = ("label.linear_c",)
 CHECKPOINT = FILENAME
 #: Settings that `extend_run` may change besides ``train.n_examples`` (none touches the model).
 EXTEND_PREFIXES = ("train.", "label.", "test.", "engine.")
@@ -477,12 +479,14 @@ class Experiment:
             accuracy_mean=mean,
             accuracy_sd=sd,
             n_test=int(data.test_labels.shape[0] // n_pres),
-            accuracy_linear=linear_readout_accuracy(
-                self._readout_features(label_counts),
-                data.label_labels,
-                self._readout_features(test_counts),
-                data.test_labels,
-            ),
+        )
+        metrics["accuracy_linear"], metrics["linear_c"] = linear_readout(
+            self._readout_features(label_counts),
+            data.label_labels,
+            self._readout_features(test_counts),
+            data.test_labels,
+            c=cfg["label.linear_c"],
+            seed=cfg["seed"],
         )
         train = ck.train.stats
         metrics.update(
@@ -525,7 +529,8 @@ class Experiment:
         self.say(
             f"test accuracy {100 * metrics['accuracy']:.2f} %{spread} "
             f"(proportion weighting {100 * metrics['accuracy_proportion']:.2f} %, "
-            f"linear readout {100 * metrics['accuracy_linear']:.2f} %), "
+            f"linear readout {100 * metrics['accuracy_linear']:.2f} % "
+            f"at C = {metrics['linear_c']:g}), "
             f"{metrics['n_test']} test examples, labels from {metrics['n_label']} training examples"
         )
         return metrics
@@ -637,7 +642,12 @@ def evaluate_run(
     overrides: list[str] | tuple[str, ...] = (),
     stream: TextIO | None = STDERR,
 ) -> dict[str, Any]:
-    """Label and test again from the trained checkpoint (optionally with other label/test sizes)."""
+    """Label and test again from the trained checkpoint (optionally with other label/test sizes).
+
+    When the run is complete and the overrides change only the readout
+    (`READOUT_KEYS`, e.g. ``label.linear_c``), the saved spike counts are
+    scored again without running the passes.
+    """
     for text in overrides:
         key = text.split("=", 1)[0].strip()
         if not key.startswith(("label.", "test.")) and key not in EVALUATE_KEYS:
@@ -649,9 +659,14 @@ def evaluate_run(
     if PHASES.index(exp.checkpoint.phase) < PHASES.index("label"):
         exp.close()
         raise CheckpointError(f"{run_dir}: training is not finished; use 'stdp resume {run_dir}'")
-    exp.checkpoint.forget_frozen_passes()
-    exp.checkpoint.phase = "label"
-    exp.say("labelling and testing again from the trained checkpoint")
+    keys = {text.split("=", 1)[0].strip() for text in overrides}
+    if exp.checkpoint.phase == "done" and keys and keys <= set(READOUT_KEYS):
+        # only the readout changes: the saved counts are what the passes would give again
+        exp.say("scoring the saved spike counts again with the new readout settings")
+    else:
+        exp.checkpoint.forget_frozen_passes()
+        exp.checkpoint.phase = "label"
+        exp.say("labelling and testing again from the trained checkpoint")
     metrics = exp.run()
     if overrides:
         atomic_write_text(Path(run_dir) / "config.toml", exp.cfg.to_toml())

@@ -211,6 +211,15 @@ SCHEMA: dict[str, Any] = {
             "copies' changes are dropped",
             choices=("sum", "winner"),
         ),
+        "dense_filters": Param(
+            0,
+            int,
+            "local: neurons that see the whole image beside the patches' filters, each with its "
+            "own weights and, with location inhibition, inhibiting only each other (a Diehl & "
+            "Cook group: the layer codes an example at two scales). network.n_exc = filters x "
+            "patches + dense_filters",
+            range=COUNT0,
+        ),
         "pool": Param(
             1,
             int,
@@ -514,6 +523,16 @@ SCHEMA: dict[str, Any] = {
             int,
             "training examples used to assign labels to neurons ('all': the whole training set)",
             range=COUNT,
+        ),
+        "linear_c": Param(
+            "auto",
+            float,
+            "inverse regularisation strength (scikit-learn's C) of the linear readout's logistic "
+            "regression on the labelling pass's standardised counts. auto: chosen from 0.001 to "
+            "1 (7 values, from the smallest up until two in a row do no better) by the accuracy "
+            "on a stratified fifth of the labelling pass held out, then fitted on the whole pass "
+            "(training images only; metrics.json reports it as linear_c)",
+            range=POSITIVE,
         ),
     },
     "test": {

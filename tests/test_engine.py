@@ -206,6 +206,17 @@ def test_end_to_end_run_writes_every_result(tmp_path):
         run_dir, ["protocol.eval_presentation=350 ms", "test.presentations=1"], stream=None
     )
     assert same["accuracy"] == metrics["accuracy"]
+    # a readout setting only: the saved counts are scored again, the passes not run
+    from stdp.evaluation import linear_readout
+
+    stamp = (run_dir / "label_counts.npz").stat().st_mtime_ns
+    strong = experiment.evaluate_run(run_dir, ["label.linear_c=0.002"], stream=None)
+    assert (run_dir / "label_counts.npz").stat().st_mtime_ns == stamp
+    assert strong["linear_c"] == 0.002 and strong["accuracy"] == metrics["accuracy"]
+    with np.load(run_dir / "label_counts.npz") as lc, np.load(run_dir / "test_counts.npz") as tc:
+        by_hand = linear_readout(lc["counts"], lc["labels"], tc["counts"], tc["labels"], c=0.002)
+    assert strong["accuracy_linear"] == by_hand[0]
+    assert "linear_c = 0.002" in (run_dir / "config.toml").read_text()
 
 
 def test_killed_run_resumes_bit_for_bit(tmp_path, monkeypatch):

@@ -161,3 +161,42 @@ def test_single_class_metrics_without_sklearn_warning():
 def test_empty_inputs_give_zero_matrix_and_nan_accuracy_per_class():
     np.testing.assert_array_equal(confusion_matrix([], [], 2), np.zeros((2, 2)))
     assert np.all(np.isnan(per_class_accuracy([], [], 2)))
+
+
+def _noisy_counts(rng, n):
+    """Poisson counts of 500 neurons, each a little more active for class 1 than class 0."""
+    labels = np.arange(n) % 2
+    return rng.poisson(2.0 + 0.2 * labels[:, None], size=(n, 500)), labels
+
+
+def test_the_readouts_c_is_chosen_on_held_out_training_counts():
+    from stdp.evaluation import READOUT_C_GRID, choose_readout_c, linear_readout
+
+    rng = np.random.default_rng(0)
+    train, train_labels = _noisy_counts(rng, 200)
+    test, test_labels = _noisy_counts(rng, 2000)
+    best, scores = choose_readout_c(train, train_labels)
+    tried = sorted(scores)
+    assert tried == sorted(READOUT_C_GRID)[: len(tried)] and best in tried
+    assert scores[best] == max(scores.values())
+    # ties go to the smaller C
+    assert best == min(c for c, s in scores.items() if s == scores[best])
+    if len(tried) < len(READOUT_C_GRID):  # stopped: two values in a row no better than the best
+        assert best < tried[-2] and max(scores[c] for c in tried[-2:]) <= scores[best]
+    # 500 weak features and 160 examples to fit: C = 1 overfits, a stronger penalty less
+    assert best < 1.0
+    auto, c = linear_readout(train, train_labels, test, test_labels, c="auto")
+    plain, c1 = linear_readout(train, train_labels, test, test_labels, c=1.0)
+    assert c == best and c1 == 1.0 and auto > plain
+    # the test counts play no part in the choice
+    _, c_again = linear_readout(train, train_labels, test[::-1], test_labels, c="auto")
+    assert c_again == best
+
+
+def test_too_few_examples_per_class_to_hold_some_out_falls_back_to_c_1():
+    from stdp.evaluation import linear_readout
+
+    rng = np.random.default_rng(0)
+    counts, labels = _noisy_counts(rng, 16)  # 8 per class
+    assert linear_readout(counts, labels, counts, labels, c="auto")[1] == 1.0
+    assert np.isnan(linear_readout(counts, np.zeros(16, int), counts, labels, c="auto")[0])
