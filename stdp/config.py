@@ -316,6 +316,7 @@ _TOPOLOGY_KEYS = {
         for k in ("kernel", "stride", "filters", "inhibition", "pool")
     },
     "topology.share": ("conv",),
+    "topology.dense_filters": ("local",),
 }
 
 _SECTIONS = {key.rsplit(".", 1)[0] for key in FLAT_SCHEMA if "." in key}

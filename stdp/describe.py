@@ -24,7 +24,7 @@ from brian2 import ms
 from . import equations as eq
 from . import models, network
 from .config import SCHEMA, Config, Param
-from .network import cycle_duration, norm_total
+from .network import cycle_duration, norm_total, norm_totals
 from .topology import layout
 
 __all__ = ["CITATION", "N_INPUT", "describe", "model_strings", "parameter_rows", "symbol_rows"]
@@ -269,6 +269,8 @@ def symbol_rows(cfg: Config, n_input: int) -> list[tuple[str, str, str, str]]:
             value = exc if exc == inh else f"exc: {exc}, inh: {inh}"
         elif key == "normalization.total":
             value = f"{norm_total(cfg, n_input):g}"
+            if cfg["topology.kind"] == "local" and cfg["topology.dense_filters"]:
+                value += f" (patches), {norm_totals(cfg, n_input)[-1]:g} (whole image)"
         elif key == "encoding.retry_count":
             value = str(int(cfg[key] == "cumulative"))
         elif symbol == "period_steps":  # the volley period in time steps
@@ -480,6 +482,13 @@ def _topology_lines(cfg: Config, n_input: int) -> list[str]:
         f"{shape.side} images; {shape.filters} filters per patch. Neuron "
         "`j = (f * rows + r) * cols + c` is filter f at patch row r, column c."
     )
+    if shape.dense_filters:
+        text += (
+            f" Neurons {shape.n_patch} to {shape.n_exc - 1} ({shape.dense_filters}, "
+            "`topology.dense_filters`) see the whole image, each with its own weights and a "
+            f"weight sum of {norm_totals(cfg, n_input)[-1]:g}; with `location` inhibition they "
+            "inhibit only each other."
+        )
     if shape.kind == "conv":
         text += (
             f" The {shape.n_kernel} entries of the kernel table are shared by the neurons of "
@@ -493,14 +502,18 @@ def _input_pattern(cfg: Config, n_input: int) -> str:
     shape = layout(cfg, n_input)
     if not shape.sparse:
         return f"all to all, {n_input * shape.n_exc}"
-    return f"each neuron its {shape.kernel}x{shape.kernel} patch, {shape.n_synapses}"
+    whole = f" (the {shape.dense_filters} whole-image ones every pixel)" if shape.mixed else ""
+    return f"each neuron its {shape.kernel}x{shape.kernel} patch{whole}, {shape.n_synapses}"
 
 
 def _inhibition_pattern(cfg: Config, n_input: int) -> str:
     shape = layout(cfg, n_input)
     n_exc = shape.n_exc
     if shape.sparse and cfg["topology.inhibition"] == "location":
-        return f"the other filters of the partner's patch, {n_exc * (shape.filters - 1)}"
+        pairs = shape.n_patch * (shape.filters - 1) + shape.dense_filters * (
+            shape.dense_filters - 1
+        )
+        return f"the other filters of the partner's patch, {pairs}"
     return f"all but the partner, {n_exc * (n_exc - 1)}"
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "BuiltNetwork",
     "build_network",
     "norm_total",
+    "norm_totals",
     "cycle_duration",
     "STATE_VARIABLES",
     "state_variables",
@@ -99,10 +100,23 @@ def norm_total(cfg: Config, n_input: int) -> float:
 
     'auto' is the code's 78 for 784 inputs, scaled to the neuron's number of
     inputs: ``78 * n / 784`` with n the pixels (dense layer) or the patch's
-    pixels (local and convolutional layers, `stdp.topology`).
+    pixels (local and convolutional layers, `stdp.topology`). In a layer with
+    whole-image neurons beside the patches this is the patch neurons' target;
+    `norm_totals` gives every neuron's.
     """
     total = cfg["normalization.total"]
     return 78.0 * layout(cfg, n_input).fan_in / 784.0 if total == "auto" else float(total)
+
+
+def norm_totals(cfg: Config, n_input: int) -> np.ndarray:
+    """Every excitatory neuron's target weight sum, shape ``(n_exc,)``.
+
+    ``norm_total`` scaled by the neuron's inputs over a patch neuron's: the
+    whole-image neurons of a two-scale local layer (``topology.dense_filters``)
+    get ``78`` with 'auto' (the paper's value), the patch neurons ``78 * kernel^2 / 784``.
+    """
+    shape = layout(cfg, n_input)
+    return norm_total(cfg, n_input) * shape.fan_ins() / shape.fan_in
 
 
 #: The time of a spike that never comes (geometric input generator).
@@ -339,13 +353,17 @@ def excitatory_group(
         tau_post1=cfg["stdp.tau_post1"],
         tau_post2=cfg["stdp.tau_post2"],
         spike_block=cfg["exc.spike_block"],
-        norm_total=norm_total(cfg, n_input),
     )
+    mixed = layout(cfg, n_input).mixed
+    if not mixed:
+        namespace["norm_total"] = norm_total(cfg, n_input)
     strings = model_strings(cfg)
     model = strings["exc_model"]
     if controller is None:
         model = model.replace("learning_now : 1 (linked)", "learning_now : 1")
     model += "\nwscale : 1"  # bookkeeping of the normalisation (eq.NORMALIZE_SUMS)
+    if mixed:  # patch and whole-image neurons: each its own target (norm_totals)
+        model += "\nnorm_total : 1 (constant)"
     if winner_takes_kernel(cfg):  # the filter's first neuron to fire (eq.FIRST_SPIKE_ON_PRE)
         model += "\nwins : 1"
     exc = NeuronGroup(
@@ -359,6 +377,8 @@ def excitatory_group(
         name="exc",
         namespace=namespace,
     )
+    if mixed:
+        exc.norm_total = norm_totals(cfg, n_input)
     if controller is not None:
         _link_to_controller(exc, controller, "learning_now")
         _each_cycle(exc, eq.LEARNING_SWITCH, cfg, order=1, name="learning_switch")
@@ -406,7 +426,7 @@ def stdp_synapses(
             "x_tar": cfg["stdp.x_tar"],
             "mu": cfg["stdp.mu"],
             "beta": cfg["stdp.beta"],
-            "norm_total": norm_total(cfg, n_input),
+            **({} if layout(cfg, n_input).mixed else {"norm_total": norm_total(cfg, n_input)}),
         },
     )
 
@@ -474,6 +494,11 @@ def location_pairs(shape: Layout) -> dict[str, np.ndarray]:
     keep = (f1 != f2).ravel()
     i = (f1 * n_loc + loc).ravel()[keep]
     j = (f2 * n_loc + loc).ravel()[keep]
+    if shape.dense_filters:  # the whole-image neurons: one more location, the image
+        d1, d2 = np.meshgrid(np.arange(shape.dense_filters), np.arange(shape.dense_filters))
+        keep = (d1 != d2).ravel()
+        i = np.concatenate([i, shape.n_patch + d1.ravel()[keep]])
+        j = np.concatenate([j, shape.n_patch + d2.ravel()[keep]])
     order = np.lexsort((j, i))
     return {"i": i[order], "j": j[order]}
 
@@ -786,8 +811,12 @@ def validate_model(cfg: Config, n_input: int) -> None:
         small = cfg.replace(network__n_exc=n_small, engine__chunk_cycles=1)
     else:  # the layer's refusals first; then two filters on its patches
         shape = layout(cfg, n_input)
+        whole = min(shape.dense_filters, 2)
         small = cfg.replace(
-            network__n_exc=2 * shape.n_locations, topology__filters=2, engine__chunk_cycles=1
+            network__n_exc=2 * shape.n_locations + whole,
+            topology__filters=2,
+            topology__dense_filters=whole,
+            engine__chunk_cycles=1,
         )
     brian2.set_device("runtime")
     previous = brian2.prefs.codegen.target

@@ -195,11 +195,17 @@ def estimate_memory(
     # Pre pathway: n_input sources of n_exc synapses; post: n_exc of n_input. A local
     # or convolutional layer (stdp.topology) has kernel^2 per neuron instead of n_input,
     # and its inhibition may stay within a patch; its weights are held dense in Python.
+    # Whole-image neurons beside the patches (topology.dense_filters) see every pixel and
+    # inhibit each other: the averages per neuron below count them.
     fan_in, inh_fan_out = n_input, max(n_exc - 1, 0)
     if cfg["topology.kind"] != "dense":
-        fan_in = min(n_input, int(cfg["topology.kernel"]) ** 2)
+        kernel_in = min(n_input, int(cfg["topology.kernel"]) ** 2)
+        whole = int(cfg["topology.dense_filters"]) if cfg["topology.kind"] == "local" else 0
+        patch = max(n_exc - whole, 0)
+        fan_in = -(-(patch * kernel_in + whole * n_input) // max(n_exc, 1))
         if cfg["topology.inhibition"] == "location":
-            inh_fan_out = max(int(cfg["topology.filters"]) - 1, 0)
+            pairs = patch * max(int(cfg["topology.filters"]) - 1, 0) + whole * max(whole - 1, 0)
+            inh_fan_out = -(-pairs // max(n_exc, 1))
     pre = _synapse_bytes(n_input, n_exc * fan_in // max(n_input, 1), n_delays=4)
     post = _synapse_bytes(n_exc, fan_in, n_delays=0)
     # Inhibitory -> excitatory: one pathway, with its delay.

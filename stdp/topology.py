@@ -26,6 +26,13 @@ column ``c`` of the grid of patches, ``j = (f * rows + r) * cols + c``
 Lateral inhibition (``topology.inhibition``) acts among the filters of one
 location (Saunders et al.) or, as in the paper, among all neurons.
 
+A ``local`` layer may also hold ``topology.dense_filters`` neurons that see the
+whole image (neurons ``filters * rows * cols`` onwards), each with its own
+weights: a Diehl & Cook group beside the patches, one more "location" whose
+patch is the image, so that the layer codes each example at two scales. With
+``location`` inhibition they inhibit each other and none of the patch
+neurons; 'auto' normalisation gives each neuron ``78 * (its inputs) / 784``.
+
 The engine keeps the weights as the paper's dense ``(n_input, n_exc)``
 matrix, with zeros where a neuron has no synapse, so checkpoints, receptive
 fields and figures need not know the layout; `Layout.synapses` maps it to
@@ -65,6 +72,10 @@ class Layout:
         neurons.
     rows, cols : int
         The grid of patches (1 x 1 for ``dense``).
+    dense_filters : int
+        ``local`` only: neurons after the patches' that see the whole image,
+        each with its own weights (a Diehl & Cook group beside the patches:
+        a layer of two scales). 0: none.
     """
 
     kind: str
@@ -75,6 +86,7 @@ class Layout:
     filters: int
     rows: int
     cols: int
+    dense_filters: int = 0
 
     @property
     def n_locations(self) -> int:
@@ -82,14 +94,30 @@ class Layout:
         return self.rows * self.cols
 
     @property
-    def n_exc(self) -> int:
-        """Number of excitatory neurons: filters x locations."""
+    def n_patch(self) -> int:
+        """Number of neurons that look at patches: filters x locations."""
         return self.filters * self.n_locations
 
     @property
+    def n_exc(self) -> int:
+        """Number of excitatory neurons: filters x locations, then the whole-image ones."""
+        return self.n_patch + self.dense_filters
+
+    @property
     def fan_in(self) -> int:
-        """Input synapses per neuron."""
+        """Input synapses per neuron of the patches (every neuron's in a dense layer)."""
         return self.n_input if self.kind == "dense" else self.kernel * self.kernel
+
+    def fan_ins(self) -> np.ndarray:
+        """Input synapses of each neuron, shape ``(n_exc,)``."""
+        out = np.full(self.n_exc, self.fan_in, dtype=np.int64)
+        out[self.n_patch :] = self.n_input
+        return out
+
+    @property
+    def mixed(self) -> bool:
+        """Whether neurons differ in their number of inputs (patches and whole-image neurons)."""
+        return self.sparse and self.dense_filters > 0
 
     @property
     def sparse(self) -> bool:
@@ -99,7 +127,7 @@ class Layout:
     @property
     def n_synapses(self) -> int:
         """Number of input -> excitatory synapses."""
-        return self.n_exc * self.fan_in
+        return self.n_patch * self.fan_in + self.dense_filters * self.n_input
 
     @property
     def n_kernel(self) -> int:
@@ -129,6 +157,11 @@ class Layout:
         post = ((f * self.rows + r) * self.cols + c).ravel()
         pre = ((r * self.stride + a) * self.side + (c * self.stride + b)).ravel()
         entry = ((f * k + a) * k + b).ravel()
+        if self.dense_filters:  # every pixel to every whole-image neuron (local only)
+            pre = np.concatenate([pre, np.repeat(np.arange(self.n_input), self.dense_filters)])
+            whole = self.n_patch + np.arange(self.dense_filters)
+            post = np.concatenate([post, np.tile(whole, self.n_input)])
+            entry = np.concatenate([entry, np.full(self.dense_filters * self.n_input, -1)])
         order = np.lexsort((post, pre))  # i-major, as the dense layer's synapses
         return pre[order], post[order], entry[order]
 
@@ -185,18 +218,19 @@ class Layout:
 
         Returns
         -------
-        ndarray, shape (n_examples, filters * ceil(rows / size) * ceil(cols / size))
+        ndarray, shape (n_examples, filters * ceil(rows / size) * ceil(cols / size) + dense_filters)
+            The whole-image neurons' counts (``dense_filters``) follow, as they are.
         """
         counts = np.asarray(counts)
         if size <= 1 or not self.sparse:
             return counts
         n = counts.shape[0]
-        maps = counts.reshape(n, self.filters, self.rows, self.cols)
+        maps = counts[:, : self.n_patch].reshape(n, self.filters, self.rows, self.cols)
         pr, pc = -(-self.rows // size), -(-self.cols // size)
         padded = np.zeros((n, self.filters, pr * size, pc * size), dtype=counts.dtype)
         padded[:, :, : self.rows, : self.cols] = maps
         pooled = padded.reshape(n, self.filters, pr, size, pc, size).sum(axis=(3, 5))
-        return pooled.reshape(n, -1)
+        return np.concatenate([pooled.reshape(n, -1), counts[:, self.n_patch :]], axis=1)
 
 
 def layout(cfg: Config, n_input: int) -> Layout:
@@ -229,11 +263,13 @@ def layout(cfg: Config, n_input: int) -> Layout:
             f"side of {side} pixels ((side - kernel) must be a multiple of the stride)"
         )
     rows = (side - kernel) // stride + 1
-    shape = Layout(kind, n_input, side, kernel, stride, filters, rows, rows)
+    whole = cfg["topology.dense_filters"] if kind == "local" else 0
+    shape = Layout(kind, n_input, side, kernel, stride, filters, rows, rows, whole)
     if n_exc != shape.n_exc:
+        beside = f" and {whole} whole-image neurons" if whole else ""
         raise ConfigError(
             f"network.n_exc: {n_exc} neurons, but a {kind} layer of {filters} filters on "
-            f"{rows}x{rows} patches ({kernel} pixels, stride {stride}, {side}x{side} images) "
-            f"has {shape.n_exc}; set network.n_exc = {shape.n_exc}"
+            f"{rows}x{rows} patches ({kernel} pixels, stride {stride}, {side}x{side} images)"
+            f"{beside} has {shape.n_exc}; set network.n_exc = {shape.n_exc}"
         )
     return shape

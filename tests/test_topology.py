@@ -79,6 +79,53 @@ def test_inhibition_among_the_filters_of_a_patch():
     assert got == expected and len(pairs["i"]) == len(expected)
 
 
+def test_whole_image_neurons_beside_the_patches():
+    cfg = load_config(None, [*TINY, "topology.dense_filters=2", "network.n_exc=10"])
+    shape = layout(cfg, 16)
+    assert (shape.n_patch, shape.n_exc, shape.n_synapses) == (8, 10, 8 * 4 + 2 * 16)
+    assert shape.fan_ins().tolist() == [4] * 8 + [16] * 2
+    pre, post = shape.synapses()
+    assert sorted(pre[post == 8]) == list(range(16)) == sorted(pre[post == 9])
+    assert sorted(pre[post == 5]) == [2, 3, 6, 7]  # the patches' neurons as before
+    assert np.all(np.diff(pre) >= 0)  # still i-major
+    dense = np.zeros((16, 10))
+    dense[pre, post] = 1
+    assert dense[:, 8:].all() and dense[:, :8].sum() == 32
+    values = np.arange(len(pre), dtype=float)
+    np.testing.assert_array_equal(shape.to_synapses(shape.to_dense(values)), values)
+    # they inhibit each other and no patch neuron; the patches' pairs are unchanged
+    pairs = set(zip(*location_pairs(shape).values(), strict=True))
+    assert {(i, j) for i, j in pairs if max(i, j) >= 8} == {(8, 9), (9, 8)}
+    assert len(pairs) == 8 * 1 + 2
+    # 'auto' normalisation: 78 per 784 inputs, each neuron its own
+    from stdp.network import norm_totals
+
+    np.testing.assert_allclose(norm_totals(cfg, 16), [78 * 4 / 784] * 8 + [78 * 16 / 784] * 2)
+    explicit = cfg.replace(normalization__total=2.0)
+    np.testing.assert_allclose(norm_totals(explicit, 16), [2.0] * 8 + [8.0] * 2)
+    # pooling leaves their counts as they are, after the pooled maps
+    counts = np.arange(20).reshape(2, 10)
+    pooled = shape.pool(counts, 2)
+    assert pooled.shape == (2, 2 + 2)
+    np.testing.assert_array_equal(pooled[:, 2:], counts[:, 8:])
+    np.testing.assert_array_equal(pooled[:, 0], counts[:, :4].sum(axis=1))
+    # the feature maps are the patches' neurons only
+    from stdp.figures.plots import feature_maps
+
+    np.testing.assert_array_equal(feature_maps(counts[1], shape), counts[1, :8].reshape(2, 2, 2))
+
+
+def test_whole_image_neurons_are_for_local_layers_only():
+    with pytest.raises(ConfigError, match="topology.dense_filters: set to 2, but it applies only"):
+        load_config(None, ["network.n_exc=8", "topology.dense_filters=2"])
+    conv = [*TINY[1:], "topology.kind=conv", "topology.dense_filters=2", "network.n_exc=10"]
+    with pytest.raises(ConfigError, match="applies only to local layers and topology.kind is"):
+        load_config(None, conv)
+    cfg = load_config(None, [*TINY, "topology.dense_filters=2", "network.n_exc=8"])
+    with pytest.raises(ConfigError, match="and 2 whole-image neurons has 10; set network.n_exc"):
+        layout(cfg, 16)
+
+
 def test_pooling_sums_each_filters_counts_over_blocks():
     shape = layout(
         load_config(
@@ -306,7 +353,13 @@ CONV = [
     "network.n_exc=36",
     "topology.pool=2",
 ]
-LOCAL = [*[s for s in CONV if not s.startswith("topology.kind")], "topology.kind=local"]
+# the local layer with 9 whole-image neurons beside its patches (two scales)
+LOCAL = [
+    *[s for s in CONV if not s.startswith(("topology.kind", "network.n_exc"))],
+    "topology.kind=local",
+    "topology.dense_filters=9",
+    "network.n_exc=45",
+]
 CONV.append("topology.share=winner")  # the winner's mark is state too
 
 
@@ -378,5 +431,24 @@ def test_a_local_layer_learns_inside_its_patches_only(runtime_numpy):
     # each neuron's weights, normalised before the second presentation, sum to 78 * 4 / 784
     # (up to what a spike in that same step changed: the pre traces have decayed for 150 ms)
     np.testing.assert_allclose(np.array(built.exc.wsum[:]), 78 * 4 / 784, rtol=1e-3)
+
+
+def test_whole_image_neurons_learn_everywhere_and_normalise_to_their_own_sum(runtime_numpy):
+    from stdp.recording import prepare_network
+
+    brian2.seed(7)
+    cfg = load_config(None, [*TINY, "topology.dense_filters=2", "network.n_exc=10", *FAST_LEARNING])
+    state = initial_state(cfg, 16, np.random.default_rng(5))
+    state["exc.theta"][:] = 0.0
+    before = state["input_to_exc.w"].reshape(16, 10).copy()
+    assert np.all(before[:, 8:] > 0)  # every pixel reaches them from the start
+    images = np.linspace(0.2, 1.0, 32).reshape(2, 16)
+    built = prepare_network(cfg, 16, state, images, learning=True)
+    built.net.run(cycle_duration(cfg) + float(cfg["network.dt"]) * brian2.second)
+    after = built.layout.to_dense(np.array(built.input_to_exc.w[:])).reshape(16, 10)
+    assert np.count_nonzero(after[:, 8:] != before[:, 8:]) > 8
+    np.testing.assert_allclose(
+        np.array(built.exc.wsum[:]), [78 * 4 / 784] * 8 + [78 * 16 / 784] * 2, rtol=1e-3
+    )
     # the two filters of one patch do not share weights
     assert not np.array_equal(after[:, 0], after[:, 4])

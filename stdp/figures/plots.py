@@ -868,6 +868,8 @@ def feature_maps(counts: np.ndarray, layout: Any) -> np.ndarray:
     -------
     ndarray, shape (filters, rows, cols)
         ``maps[f, r, c]`` is the count of neuron ``(f * rows + r) * cols + c``.
+        Whole-image neurons (``topology.dense_filters``) have no map and are
+        left out.
     """
     shape = _sparse_layout(layout, None, "feature maps")
     counts = np.asarray(counts)
@@ -875,7 +877,7 @@ def feature_maps(counts: np.ndarray, layout: Any) -> np.ndarray:
         raise ValueError(
             f"counts: expected {shape.n_exc} values (one example), got shape {counts.shape}"
         )
-    return counts.reshape(shape.filters, shape.rows, shape.cols)
+    return counts[: shape.n_patch].reshape(shape.filters, shape.rows, shape.cols)
 
 
 def plot_kernels(
