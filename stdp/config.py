@@ -317,6 +317,7 @@ _TOPOLOGY_KEYS = {
     },
     "topology.share": ("conv",),
     "topology.dense_filters": ("local",),
+    "topology.dense_theta_plus": ("local",),
 }
 
 _SECTIONS = {key.rsplit(".", 1)[0] for key in FLAT_SCHEMA if "." in key}

@@ -267,6 +267,12 @@ def symbol_rows(cfg: Config, n_input: int) -> list[tuple[str, str, str, str]]:
             name = key.split(".", 1)[1]
             exc, inh = (_value(cfg, f"{g}.{name}", params[f"{g}.{name}"]) for g in ("exc", "inh"))
             value = exc if exc == inh else f"exc: {exc}, inh: {inh}"
+        elif key == "exc.theta_plus" and _own_theta_plus(cfg):
+            value = (
+                f"{_value(cfg, key, params[key])} (patches), "
+                f"{_value(cfg, 'topology.dense_theta_plus', params['topology.dense_theta_plus'])}"
+                " (whole image)"
+            )
         elif key == "normalization.total":
             value = f"{norm_total(cfg, n_input):g}"
             if cfg["topology.kind"] == "local" and cfg["topology.dense_filters"]:
@@ -470,6 +476,15 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
     return "\n".join(lines)
 
 
+def _own_theta_plus(cfg: Config) -> bool:
+    """Whether whole-image neurons have a theta_plus of their own (topology.dense_theta_plus)."""
+    return (
+        cfg["topology.kind"] == "local"
+        and cfg["topology.dense_filters"] > 0
+        and not isinstance(cfg["topology.dense_theta_plus"], str)
+    )
+
+
 def _topology_lines(cfg: Config, n_input: int) -> list[str]:
     """A paragraph on a local or convolutional layer's patches (none for the dense layer)."""
     if cfg["topology.kind"] == "dense":
@@ -489,6 +504,11 @@ def _topology_lines(cfg: Config, n_input: int) -> list[str]:
             f"weight sum of {norm_totals(cfg, n_input)[-1]:g}; with `location` inhibition they "
             "inhibit only each other."
         )
+        if _own_theta_plus(cfg):
+            text += (
+                f" Their theta grows by {_q(cfg, 'topology.dense_theta_plus')} per spike "
+                "(`topology.dense_theta_plus`; `theta_plus` is then a per-neuron constant)."
+            )
     if shape.kind == "conv":
         text += (
             f" The {shape.n_kernel} entries of the kernel table are shared by the neurons of "

@@ -354,9 +354,13 @@ def excitatory_group(
         tau_post2=cfg["stdp.tau_post2"],
         spike_block=cfg["exc.spike_block"],
     )
-    mixed = layout(cfg, n_input).mixed
+    shape = layout(cfg, n_input)
+    mixed = shape.mixed
     if not mixed:
         namespace["norm_total"] = norm_total(cfg, n_input)
+    own_theta_plus = mixed and not isinstance(cfg["topology.dense_theta_plus"], str)
+    if own_theta_plus:  # the whole-image neurons' own (topology.dense_theta_plus)
+        del namespace["theta_plus"]
     strings = model_strings(cfg)
     model = strings["exc_model"]
     if controller is None:
@@ -364,6 +368,8 @@ def excitatory_group(
     model += "\nwscale : 1"  # bookkeeping of the normalisation (eq.NORMALIZE_SUMS)
     if mixed:  # patch and whole-image neurons: each its own target (norm_totals)
         model += "\nnorm_total : 1 (constant)"
+    if own_theta_plus:
+        model += "\ntheta_plus : volt (constant)"
     if winner_takes_kernel(cfg):  # the filter's first neuron to fire (eq.FIRST_SPIKE_ON_PRE)
         model += "\nwins : 1"
     exc = NeuronGroup(
@@ -379,6 +385,9 @@ def excitatory_group(
     )
     if mixed:
         exc.norm_total = norm_totals(cfg, n_input)
+    if own_theta_plus:
+        exc.theta_plus = cfg["exc.theta_plus"]
+        exc.theta_plus[shape.n_patch :] = cfg["topology.dense_theta_plus"]
     if controller is not None:
         _link_to_controller(exc, controller, "learning_now")
         _each_cycle(exc, eq.LEARNING_SWITCH, cfg, order=1, name="learning_switch")

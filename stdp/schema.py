@@ -220,6 +220,15 @@ SCHEMA: dict[str, Any] = {
             "patches + dense_filters",
             range=COUNT0,
         ),
+        "dense_theta_plus": Param(
+            "same",
+            mV,
+            "local: the whole-image neurons' (topology.dense_filters) increase of theta per "
+            "spike while learning ('same': exc.theta_plus). Whole-image neurons win the "
+            "competition on many more examples than a patch's filter, and the paper's larger "
+            "layers need a larger value (0.2 mV at 1,600 neurons) than a patch's 100 filters",
+            range=NON_NEGATIVE,
+        ),
         "pool": Param(
             1,
             int,

@@ -431,6 +431,8 @@ def test_a_local_layer_learns_inside_its_patches_only(runtime_numpy):
     # each neuron's weights, normalised before the second presentation, sum to 78 * 4 / 784
     # (up to what a spike in that same step changed: the pre traces have decayed for 150 ms)
     np.testing.assert_allclose(np.array(built.exc.wsum[:]), 78 * 4 / 784, rtol=1e-3)
+    # the two filters of one patch do not share weights
+    assert not np.array_equal(after[:, 0], after[:, 4])
 
 
 def test_whole_image_neurons_learn_everywhere_and_normalise_to_their_own_sum(runtime_numpy):
@@ -450,5 +452,33 @@ def test_whole_image_neurons_learn_everywhere_and_normalise_to_their_own_sum(run
     np.testing.assert_allclose(
         np.array(built.exc.wsum[:]), [78 * 4 / 784] * 8 + [78 * 16 / 784] * 2, rtol=1e-3
     )
-    # the two filters of one patch do not share weights
-    assert not np.array_equal(after[:, 0], after[:, 4])
+
+
+def test_whole_image_neurons_may_have_a_theta_plus_of_their_own(runtime_numpy):
+    from stdp.recording import prepare_network
+
+    brian2.seed(7)
+    cfg = load_config(
+        None,
+        [
+            *TINY,
+            "topology.dense_filters=2",
+            "network.n_exc=10",
+            "topology.dense_theta_plus=0.3 mV",
+            "exc.theta_plus=0.01 mV",
+            *FAST_LEARNING,
+        ],
+    )
+    state = initial_state(cfg, 16, np.random.default_rng(5))
+    state["exc.theta"][:] = 0.0
+    built = prepare_network(cfg, 16, state, np.full((2, 16), 1.0), learning=True)
+    spikes = brian2.SpikeMonitor(built.exc)
+    built.net.add(spikes)
+    built.net.run(cycle_duration(cfg))
+    n = np.bincount(np.asarray(spikes.i[:]), minlength=10)
+    theta = np.asarray(built.exc.theta[:]) / float(brian2.mV)
+    # theta grows at spikes and barely decays (tau_theta 10^7 ms): n x the neuron's own step
+    fired = n > 0
+    assert fired[:8].any() and fired[8:].any()
+    np.testing.assert_allclose(theta[:8], 0.01 * n[:8], rtol=1e-4)
+    np.testing.assert_allclose(theta[8:], 0.3 * n[8:], rtol=1e-4)
