@@ -343,6 +343,14 @@ def _logistic_readout(c: float):
     return make_pipeline(StandardScaler(copy=False), LogisticRegression(C=c, max_iter=1000))
 
 
+def _rows_as_float(counts: np.ndarray, rows: np.ndarray, block: int = 4096) -> np.ndarray:
+    """``counts[rows]`` as float64, copied a block of rows at a time (no integer copy of it all)."""
+    out = np.empty((rows.shape[0], counts.shape[1]), dtype=float)
+    for start in range(0, rows.shape[0], block):
+        out[start : start + block] = counts[rows[start : start + block]]
+    return out
+
+
 def choose_readout_c(
     counts: np.ndarray,
     labels: np.ndarray,
@@ -375,8 +383,8 @@ def choose_readout_c(
         np.arange(labels.shape[0]), test_size=held_out, stratify=labels, random_state=seed
     )
     scaler = StandardScaler(copy=False)
-    fit_x = scaler.fit_transform(counts[fit_idx].astype(float))
-    val_x = scaler.transform(counts[val_idx].astype(float))
+    fit_x = scaler.fit_transform(_rows_as_float(counts, fit_idx))
+    val_x = scaler.transform(_rows_as_float(counts, val_idx))
     model = LogisticRegression(max_iter=1000, warm_start=True)
     scores: dict[float, float] = {}
     best, worse = None, 0
