@@ -24,7 +24,7 @@ from brian2 import ms
 from . import equations as eq
 from . import models, network
 from .config import SCHEMA, Config, Param
-from .network import cycle_duration, norm_total, norm_totals
+from .network import cycle_duration, norm_total, norm_totals, own_theta_plus
 from .topology import layout
 
 __all__ = ["CITATION", "N_INPUT", "describe", "model_strings", "parameter_rows", "symbol_rows"]
@@ -267,7 +267,7 @@ def symbol_rows(cfg: Config, n_input: int) -> list[tuple[str, str, str, str]]:
             name = key.split(".", 1)[1]
             exc, inh = (_value(cfg, f"{g}.{name}", params[f"{g}.{name}"]) for g in ("exc", "inh"))
             value = exc if exc == inh else f"exc: {exc}, inh: {inh}"
-        elif key == "exc.theta_plus" and _own_theta_plus(cfg):
+        elif key == "exc.theta_plus" and own_theta_plus(cfg):
             value = (
                 f"{_value(cfg, key, params[key])} (patches), "
                 f"{_value(cfg, 'topology.dense_theta_plus', params['topology.dense_theta_plus'])}"
@@ -476,15 +476,6 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def _own_theta_plus(cfg: Config) -> bool:
-    """Whether whole-image neurons have a theta_plus of their own (topology.dense_theta_plus)."""
-    return (
-        cfg["topology.kind"] == "local"
-        and cfg["topology.dense_filters"] > 0
-        and not isinstance(cfg["topology.dense_theta_plus"], str)
-    )
-
-
 def _topology_lines(cfg: Config, n_input: int) -> list[str]:
     """A paragraph on a local or convolutional layer's patches (none for the dense layer)."""
     if cfg["topology.kind"] == "dense":
@@ -504,7 +495,7 @@ def _topology_lines(cfg: Config, n_input: int) -> list[str]:
             f"weight sum of {norm_totals(cfg, n_input)[-1]:g}; with `location` inhibition they "
             "inhibit only each other."
         )
-        if _own_theta_plus(cfg):
+        if own_theta_plus(cfg):
             text += (
                 f" Their theta grows by {_q(cfg, 'topology.dense_theta_plus')} per spike "
                 "(`topology.dense_theta_plus`; `theta_plus` is then a per-neuron constant)."
@@ -530,10 +521,7 @@ def _inhibition_pattern(cfg: Config, n_input: int) -> str:
     shape = layout(cfg, n_input)
     n_exc = shape.n_exc
     if shape.sparse and cfg["topology.inhibition"] == "location":
-        pairs = shape.n_patch * (shape.filters - 1) + shape.dense_filters * (
-            shape.dense_filters - 1
-        )
-        return f"the other filters of the partner's patch, {pairs}"
+        return f"the other filters of the partner's patch, {shape.n_location_pairs}"
     return f"all but the partner, {n_exc * (n_exc - 1)}"
 
 

@@ -407,7 +407,7 @@ def linear_readout_accuracy(
     train_labels: np.ndarray,
     test_counts: np.ndarray,
     test_labels,
-    c: float | str = 1.0,
+    c: float | str = "auto",
     seed: int = 0,
 ) -> float:
     """Accuracy of scikit-learn's logistic regression on standardised spike counts.
@@ -434,7 +434,7 @@ def linear_readout(
     train_labels: np.ndarray,
     test_counts: np.ndarray,
     test_labels,
-    c: float | str = 1.0,
+    c: float | str = "auto",
     seed: int = 0,
 ) -> tuple[float, float]:
     """`linear_readout_accuracy` and the C it used: ``(accuracy, C)``."""

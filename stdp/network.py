@@ -52,6 +52,7 @@ __all__ = [
     "build_network",
     "norm_total",
     "norm_totals",
+    "own_theta_plus",
     "cycle_duration",
     "STATE_VARIABLES",
     "state_variables",
@@ -106,6 +107,19 @@ def norm_total(cfg: Config, n_input: int) -> float:
     """
     total = cfg["normalization.total"]
     return 78.0 * layout(cfg, n_input).fan_in / 784.0 if total == "auto" else float(total)
+
+
+def own_theta_plus(cfg: Config) -> bool:
+    """Whether the whole-image neurons of a local layer have their own theta step.
+
+    ``topology.dense_theta_plus`` set (not 'same') with ``topology.dense_filters``
+    neurons: ``theta_plus`` is then a per-neuron constant of the excitatory group.
+    """
+    return (
+        cfg["topology.kind"] == "local"
+        and cfg["topology.dense_filters"] > 0
+        and not isinstance(cfg["topology.dense_theta_plus"], str)
+    )
 
 
 def norm_totals(cfg: Config, n_input: int) -> np.ndarray:
@@ -358,8 +372,8 @@ def excitatory_group(
     mixed = shape.mixed
     if not mixed:
         namespace["norm_total"] = norm_total(cfg, n_input)
-    own_theta_plus = mixed and not isinstance(cfg["topology.dense_theta_plus"], str)
-    if own_theta_plus:  # the whole-image neurons' own (topology.dense_theta_plus)
+    own_step = own_theta_plus(cfg)
+    if own_step:  # the whole-image neurons' own (topology.dense_theta_plus)
         del namespace["theta_plus"]
     strings = model_strings(cfg)
     model = strings["exc_model"]
@@ -368,7 +382,7 @@ def excitatory_group(
     model += "\nwscale : 1"  # bookkeeping of the normalisation (eq.NORMALIZE_SUMS)
     if mixed:  # patch and whole-image neurons: each its own target (norm_totals)
         model += "\nnorm_total : 1 (constant)"
-    if own_theta_plus:
+    if own_step:
         model += "\ntheta_plus : volt (constant)"
     if winner_takes_kernel(cfg):  # the filter's first neuron to fire (eq.FIRST_SPIKE_ON_PRE)
         model += "\nwins : 1"
@@ -385,7 +399,7 @@ def excitatory_group(
     )
     if mixed:
         exc.norm_total = norm_totals(cfg, n_input)
-    if own_theta_plus:
+    if own_step:
         exc.theta_plus = cfg["exc.theta_plus"]
         exc.theta_plus[shape.n_patch :] = cfg["topology.dense_theta_plus"]
     if controller is not None:

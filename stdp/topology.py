@@ -130,6 +130,16 @@ class Layout:
         return self.n_patch * self.fan_in + self.dense_filters * self.n_input
 
     @property
+    def n_location_pairs(self) -> int:
+        """Inhibitory synapses of ``location`` inhibition: ordered pairs of filters of a patch.
+
+        The whole-image neurons count as one more patch.
+        """
+        return self.n_patch * (self.filters - 1) + self.dense_filters * max(
+            self.dense_filters - 1, 0
+        )
+
+    @property
     def n_kernel(self) -> int:
         """Entries of the shared kernel table (``conv``; 0 otherwise)."""
         return self.filters * self.kernel * self.kernel if self.kind == "conv" else 0

@@ -96,7 +96,7 @@ def test_whole_image_neurons_beside_the_patches():
     # they inhibit each other and no patch neuron; the patches' pairs are unchanged
     pairs = set(zip(*location_pairs(shape).values(), strict=True))
     assert {(i, j) for i, j in pairs if max(i, j) >= 8} == {(8, 9), (9, 8)}
-    assert len(pairs) == 8 * 1 + 2
+    assert len(pairs) == 8 * 1 + 2 == shape.n_location_pairs
     # 'auto' normalisation: 78 per 784 inputs, each neuron its own
     from stdp.network import norm_totals
 
