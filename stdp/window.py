@@ -70,7 +70,7 @@ from brian2 import Network, NeuronGroup, TimedArray, ms
 from brian2.devices.device import reset_device
 
 from . import equations as eq
-from .config import Config
+from .config import FLAT_SCHEMA, Config
 from .errors import ConfigError
 from .network import excitatory_group, stdp_synapses
 
@@ -297,6 +297,16 @@ def _spike_table(times: np.ndarray, n_steps: int, dt: float) -> np.ndarray:
     return table
 
 
+def _rule_only(cfg: Config) -> Config:
+    """``cfg`` on the paper's dense layer: one synapse per pair whatever ``topology.*`` says.
+
+    The window is a property of the rule and the neurons; a local or
+    convolutional layout would be checked against the pairs' count of neurons.
+    """
+    topology = [key for key in FLAT_SCHEMA if key.startswith("topology.")]
+    return cfg.replace(**{key.replace(".", "__"): FLAT_SCHEMA[key].default for key in topology})
+
+
 def stdp_window(
     cfg: Config,
     delta_t: np.ndarray,
@@ -338,6 +348,7 @@ def stdp_window(
         If a ``delta_t`` is not a whole number of time steps, or the priming
         interval is not longer than the refractory period.
     """
+    cfg = _rule_only(cfg)
     delta = np.atleast_1d(np.asarray(delta_t, dtype=float))
     dt = float(cfg["network.dt"])
     steps = delta / dt

@@ -482,3 +482,24 @@ def test_whole_image_neurons_may_have_a_theta_plus_of_their_own(runtime_numpy):
     assert fired[:8].any() and fired[8:].any()
     np.testing.assert_allclose(theta[:8], 0.01 * n[:8], rtol=1e-4)
     np.testing.assert_allclose(theta[8:], 0.3 * n[8:], rtol=1e-4)
+
+
+def test_the_learning_window_of_any_layout_is_its_rules(runtime_numpy):
+    # the stdp_window figure of a local run on the digits: the window needs no patches
+    from stdp.window import stdp_window
+
+    delta = np.array([-0.01, 0.01])
+    local = load_config(
+        "experiments/digits.toml",
+        [
+            "topology.kind=local",
+            "topology.kernel=4",
+            "topology.stride=2",
+            "topology.filters=8",
+            "topology.dense_filters=2",
+            "topology.dense_theta_plus=0.2 mV",
+            "network.n_exc=74",
+        ],
+    )
+    dense = load_config("experiments/digits.toml")
+    np.testing.assert_array_equal(stdp_window(local, delta), stdp_window(dense, delta))
