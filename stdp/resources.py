@@ -46,6 +46,7 @@ import numpy as np
 
 from .config import Config
 from .errors import ConfigError
+from .topology import layout
 
 __all__ = ["estimate_memory", "available_memory", "check_memory", "format_bytes"]
 
@@ -196,16 +197,13 @@ def estimate_memory(
     # or convolutional layer (stdp.topology) has kernel^2 per neuron instead of n_input,
     # and its inhibition may stay within a patch; its weights are held dense in Python.
     # Whole-image neurons beside the patches (topology.dense_filters) see every pixel and
-    # inhibit each other: the averages per neuron below count them.
+    # inhibit each other: the averages per neuron below count them (stdp.topology.Layout).
     fan_in, inh_fan_out = n_input, max(n_exc - 1, 0)
     if cfg["topology.kind"] != "dense":
-        kernel_in = min(n_input, int(cfg["topology.kernel"]) ** 2)
-        whole = int(cfg["topology.dense_filters"]) if cfg["topology.kind"] == "local" else 0
-        patch = max(n_exc - whole, 0)
-        fan_in = -(-(patch * kernel_in + whole * n_input) // max(n_exc, 1))
+        shape = layout(cfg, n_input)
+        fan_in = -(-shape.n_synapses // max(n_exc, 1))
         if cfg["topology.inhibition"] == "location":
-            pairs = patch * max(int(cfg["topology.filters"]) - 1, 0) + whole * max(whole - 1, 0)
-            inh_fan_out = -(-pairs // max(n_exc, 1))
+            inh_fan_out = -(-shape.n_location_pairs // max(n_exc, 1))
     pre = _synapse_bytes(n_input, n_exc * fan_in // max(n_input, 1), n_delays=4)
     post = _synapse_bytes(n_exc, fan_in, n_delays=0)
     # Inhibitory -> excitatory: one pathway, with its delay.
