@@ -329,11 +329,24 @@ def _q(cfg: Config, key: str) -> str:
     return _value(cfg, key, param)
 
 
+_RULE_NAMES = {
+    "triplet": "triplet",
+    "power_law": "power-law",
+    "exponential": "exponential",
+    "symmetric": "symmetric",
+}
+_CODE_NAMES = {
+    "poisson": "Poisson",
+    "bernoulli": "Bernoulli",
+    "latency": "Latency-coded",
+    "rank_order": "Rank-order",
+}
+
 _TITLES = {
     "exc": "Excitatory neurons (`exc`)",
     "inh": "Inhibitory neurons (`inh`)",
-    "input": "Poisson input neurons (`input`)",
-    "input_to_exc": "Plastic input -> excitatory synapses (`input_to_exc`), triplet STDP",
+    "input": "{code} input neurons (`input`)",
+    "input_to_exc": "Plastic input -> excitatory synapses (`input_to_exc`), {rule} STDP",
     "exc_to_inh": "Excitatory -> inhibitory synapses (`exc_to_inh`)",
     "inh_to_exc": "Inhibitory -> excitatory synapses (`inh_to_exc`)",
     "normalization": "Divisive weight normalisation",
@@ -381,7 +394,10 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         "",
     ]
     for obj, roles in model_strings(cfg).items():
-        lines += [f"### {_TITLES[obj]}", ""]
+        title = _TITLES[obj].format(
+            rule=_RULE_NAMES[cfg["stdp.rule"]], code=_CODE_NAMES[cfg["encoding.code"]]
+        )
+        lines += [f"### {title}", ""]
         if obj == "normalization" and not cfg["normalization.enabled"]:
             lines += ["Off in this configuration (`normalization.enabled = false`).", ""]
         for role, code in roles.items():

@@ -211,3 +211,14 @@ def test_cli_describe_bad_config(capsys, argv, message):
     assert status == 2
     assert len(err) == 1 and err[0].startswith("stdp: error: ") and message in err[0]
     assert captured.out == ""
+
+
+@pytest.mark.parametrize("rule", ["triplet", "power_law", "exponential", "symmetric"])
+@pytest.mark.parametrize("code", ["poisson", "latency"])
+def test_headings_name_the_configured_rule_and_code(rule, code):
+    text = describe(load_config(None, [f"stdp.rule={rule}", f"encoding.code={code}"]))
+    heading = next(line for line in text.splitlines() if "(`input_to_exc`)" in line)
+    assert heading.endswith(f"{rule.replace('_', '-')} STDP")
+    other = {"poisson": "Latency-coded", "latency": "Poisson"}[code]
+    assert f"### {other} input neurons" not in text
+    assert ("### Poisson input neurons" in text) == (code == "poisson")
