@@ -11,12 +11,14 @@ between. This works the same on Brian2's runtime device and in
 Objects (all reachable by name in the returned `BuiltNetwork`):
 
 =================  ========================================================
-``input``          one Poisson neuron per pixel, rates from the table ``stim``
+``input``          one input neuron per pixel, reading the table ``stim``
 ``exc``            excitatory neurons (adaptive threshold)
 ``inh``            inhibitory neurons
-``input_to_exc``   plastic all-to-all synapses with delays (triplet STDP)
+``input_to_exc``   plastic synapses with delays (the STDP rule of ``stdp.rule``);
+                   all-to-all, or patches (``topology.kind``)
 ``exc_to_inh``     one-to-one, fixed
-``inh_to_exc``     all-but-self, fixed
+``inh_to_exc``     fixed; all-but-self, by grid distance (``network.inhibition``)
+                   or among a patch's filters (``topology.inhibition``)
 ``controller``     one "neuron" holding the protocol state (example index k,
                    retries, spike count), updated once per cycle
 ``spike_counter``  exc -> controller, counts spikes in the presentation window
