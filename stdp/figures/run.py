@@ -405,11 +405,12 @@ def figure_feature_maps(res: Results, example_index: int = 0) -> Figure | None:
     n_panels = shape.filters + (image is not None)
     cols = math.ceil(math.sqrt(n_panels))
     axes = fig.subplots(math.ceil(n_panels / cols), cols, squeeze=False).ravel()
-    plots.plot_feature_maps(shape, np.asarray(counts)[example_index], image, axes, label=label)
+    row = np.asarray(counts)[example_index]
+    plots.plot_feature_maps(shape, row, image, axes, label=label)
     where = "test" if name == "test" else "labelling (training image)"
     whole = ""
     if shape.dense_filters:  # they have no place on the grid: their total in the title
-        spikes = int(np.asarray(counts)[example_index, shape.n_patch :].sum())
+        spikes = int(row[shape.n_patch :].sum())
         whole = f"; the {shape.dense_filters} whole-image neurons: {spikes} spikes"
     fig.suptitle(
         f"feature maps of {where} example {example_index}: spikes of each filter "
