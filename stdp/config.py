@@ -318,6 +318,7 @@ _TOPOLOGY_KEYS = {
     "topology.share": ("conv",),
     "topology.dense_filters": ("local",),
     "topology.dense_theta_plus": ("local",),
+    "topology.retry_spikes": ("local",),
 }
 
 _SECTIONS = {key.rsplit(".", 1)[0] for key in FLAT_SCHEMA if "." in key}

@@ -442,7 +442,7 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         f"{_q(cfg, 'network.w_exc_inh')} | none |",
         f"| `inh_to_exc` | inh ({n_exc}) -> exc ({n_exc}) | {_inhibition_pattern(cfg, n_input)} "
         f"| fixed | {_inhibition_weights(cfg)} | none |",
-        f"| `spike_counter` | exc ({n_exc}) -> controller (1) | all to one, {n_exc} | "
+        f"| `spike_counter` | exc ({n_exc}) -> controller (1) | {_counter_pattern(cfg, n_input)} | "
         "counts spikes in the presentation window | - | none |",
         "",
         "Weights are conductances in units of the leak conductance: a spike adds `w` to `ge` "
@@ -531,6 +531,14 @@ def _input_pattern(cfg: Config, n_input: int) -> str:
         return f"all to all, {n_input * shape.n_exc}"
     whole = f" (the {shape.dense_filters} whole-image ones every pixel)" if shape.mixed else ""
     return f"each neuron its {shape.kernel}x{shape.kernel} patch{whole}, {shape.n_synapses}"
+
+
+def _counter_pattern(cfg: Config, n_input: int) -> str:
+    """The spike counter's connectivity: every excitatory neuron, or the patches' only."""
+    shape = layout(cfg, n_input)
+    if shape.kind == "local" and cfg["topology.retry_spikes"] == "patches":
+        return f"the patches' neurons to one, {shape.n_patch} (not the whole-image neurons)"
+    return f"all to one, {shape.n_exc}"
 
 
 def _inhibition_pattern(cfg: Config, n_input: int) -> str:

@@ -615,7 +615,10 @@ def build_network(
         name="spike_counter",
         namespace={"t_present": cfg["protocol.presentation"]},
     )
-    spike_counter.connect(j="0")
+    if shape.kind == "local" and cfg["topology.retry_spikes"] == "patches":
+        spike_counter.connect(i=np.arange(shape.n_patch), j=0)  # the whole-image neurons: not
+    else:
+        spike_counter.connect(j="0")
 
     objects = [controller, inp, exc, inh, input_to_exc, exc_to_inh, inh_to_exc, spike_counter]
     kernel = tie = None

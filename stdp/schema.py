@@ -229,6 +229,16 @@ SCHEMA: dict[str, Any] = {
             "layers need a larger value (0.2 mV at 1,600 neurons) than a patch's 100 filters",
             range=NON_NEGATIVE,
         ),
+        "retry_spikes": Param(
+            "all",
+            str,
+            "local: which neurons' spikes count towards encoding.min_spikes, the re-presentation "
+            "of an example at a higher rate. all: every excitatory neuron's (the paper's rule). "
+            "patches: the patches' filters' only, so that an example the whole-image neurons "
+            "(topology.dense_filters) answer but the patches do not is shown again, as it is "
+            "without the whole-image neurons",
+            choices=("all", "patches"),
+        ),
         "pool": Param(
             1,
             int,

@@ -484,6 +484,39 @@ def test_whole_image_neurons_may_have_a_theta_plus_of_their_own(runtime_numpy):
     np.testing.assert_allclose(theta[8:], 0.3 * n[8:], rtol=1e-4)
 
 
+@pytest.mark.parametrize("retry_spikes", ["all", "patches"])
+def test_the_retry_counts_the_whole_image_neurons_spikes_or_not(retry_spikes, runtime_numpy):
+    from stdp.recording import prepare_network
+
+    brian2.seed(7)
+    cfg = load_config(
+        None,
+        [
+            *TINY,
+            "topology.dense_filters=2",
+            "network.n_exc=10",
+            f"topology.retry_spikes={retry_spikes}",
+        ],
+    )
+    state = initial_state(cfg, 16, np.random.default_rng(5))
+    state["exc.theta"][:] = 0.0
+    built = prepare_network(cfg, 16, state, np.full((2, 16), 1.0), learning=False)
+    spikes = brian2.SpikeMonitor(built.exc)
+    built.net.add(spikes)
+    # to the end of the first presentation window and a little into the rest
+    built.net.run(cfg["protocol.presentation"] + 10 * brian2.ms)
+    window = np.asarray(spikes.t[:]) < float(cfg["protocol.presentation"])  # what is counted
+    n = np.bincount(np.asarray(spikes.i[:])[window], minlength=10)
+    assert n[:8].sum() > 0 and n[8:].sum() > 0  # both groups fired
+    counted = n.sum() if retry_spikes == "all" else n[:8].sum()
+    assert float(built.controller.nspk[0]) == counted
+
+
+def test_the_retry_on_the_patches_is_for_local_layers():
+    with pytest.raises(ConfigError, match="topology.retry_spikes: set to 'patches', but it"):
+        load_config(None, ["network.n_exc=8", "topology.retry_spikes=patches"])
+
+
 def test_the_learning_window_of_any_layout_is_its_rules(runtime_numpy):
     # the stdp_window figure of a local run on the digits: the window needs no patches
     from stdp.window import stdp_window
