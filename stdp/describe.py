@@ -24,7 +24,7 @@ from brian2 import ms
 from . import equations as eq
 from . import models, network
 from .config import SCHEMA, Config, Param
-from .network import cycle_duration, norm_total, norm_totals, own_theta_plus
+from .network import cycle_duration, n_counted, norm_total, norm_totals, own_theta_plus
 from .topology import layout
 
 __all__ = ["CITATION", "N_INPUT", "describe", "model_strings", "parameter_rows", "symbol_rows"]
@@ -536,9 +536,10 @@ def _input_pattern(cfg: Config, n_input: int) -> str:
 def _counter_pattern(cfg: Config, n_input: int) -> str:
     """The spike counter's connectivity: every excitatory neuron, or the patches' only."""
     shape = layout(cfg, n_input)
-    if shape.kind == "local" and cfg["topology.retry_spikes"] == "patches":
-        return f"the patches' neurons to one, {shape.n_patch} (not the whole-image neurons)"
-    return f"all to one, {shape.n_exc}"
+    n = n_counted(cfg, shape)
+    if n < shape.n_exc:
+        return f"the patches' neurons to one, {n} (not the whole-image neurons)"
+    return f"all to one, {n}"
 
 
 def _inhibition_pattern(cfg: Config, n_input: int) -> str:

@@ -135,6 +135,17 @@ def norm_totals(cfg: Config, n_input: int) -> np.ndarray:
     return norm_total(cfg, n_input) * shape.fan_ins() / shape.fan_in
 
 
+def n_counted(cfg: Config, shape: Layout) -> int:
+    """How many excitatory neurons (the first ones) count towards ``encoding.min_spikes``.
+
+    All of them, or with ``topology.retry_spikes = "patches"`` the patches'
+    neurons only, not the whole-image neurons after them.
+    """
+    if shape.kind == "local" and cfg["topology.retry_spikes"] == "patches":
+        return shape.n_patch
+    return shape.n_exc
+
+
 #: The time of a spike that never comes (geometric input generator).
 T_NEVER = 1e9 * second
 
@@ -615,8 +626,9 @@ def build_network(
         name="spike_counter",
         namespace={"t_present": cfg["protocol.presentation"]},
     )
-    if shape.kind == "local" and cfg["topology.retry_spikes"] == "patches":
-        spike_counter.connect(i=np.arange(shape.n_patch), j=0)  # the whole-image neurons: not
+    counted = n_counted(cfg, shape)
+    if counted < shape.n_exc:  # the patches only
+        spike_counter.connect(i=np.arange(counted), j=0)
     else:
         spike_counter.connect(j="0")
 

@@ -222,3 +222,21 @@ def test_headings_name_the_configured_rule_and_code(rule, code):
     other = {"poisson": "Latency-coded", "latency": "Poisson"}[code]
     assert f"### {other} input neurons" not in text
     assert ("### Poisson input neurons" in text) == (code == "poisson")
+
+
+@pytest.mark.parametrize(("retry_spikes", "row"), [("all", "all to one, 10"), ("patches", ", 8 (")])
+def test_the_spike_counter_row_says_which_neurons_it_counts(retry_spikes, row):
+    cfg = load_config(
+        None,
+        [
+            "topology.kind=local",
+            "topology.kernel=2",
+            "topology.stride=2",
+            "topology.filters=2",
+            "topology.dense_filters=2",
+            "network.n_exc=10",
+            f"topology.retry_spikes={retry_spikes}",
+        ],
+    )
+    counter = next(line for line in describe(cfg, 16).splitlines() if "| `spike_counter`" in line)
+    assert row in counter
