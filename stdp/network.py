@@ -139,11 +139,10 @@ def n_counted(cfg: Config, shape: Layout) -> int:
     """How many excitatory neurons (the first ones) count towards ``encoding.min_spikes``.
 
     All of them, or with ``topology.retry_spikes = "patches"`` the patches'
-    neurons only, not the whole-image neurons after them.
+    neurons only, not the whole-image neurons after them (the setting is refused
+    for other layers than local ones, `stdp.config`).
     """
-    if shape.kind == "local" and cfg["topology.retry_spikes"] == "patches":
-        return shape.n_patch
-    return shape.n_exc
+    return shape.n_patch if cfg["topology.retry_spikes"] == "patches" else shape.n_exc
 
 
 #: The time of a spike that never comes (geometric input generator).

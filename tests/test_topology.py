@@ -174,6 +174,10 @@ def test_layouts_that_do_not_fit_are_refused(overrides, message):
         (["topology.pool=2"], "topology.pool: set to 2, but it applies only to local and conv"),
         (["topology.inhibition=all"], "topology.inhibition: set to 'all', but it applies only"),
         (
+            ["topology.retry_spikes=patches"],
+            "topology.retry_spikes: set to 'patches', but it applies only to local layers",
+        ),
+        (
             [
                 "topology.kind=local",
                 "topology.kernel=2",
@@ -510,11 +514,6 @@ def test_the_retry_counts_the_whole_image_neurons_spikes_or_not(retry_spikes, ru
     assert n[:8].sum() > 0 and n[8:].sum() > 0  # both groups fired
     counted = n.sum() if retry_spikes == "all" else n[:8].sum()
     assert float(built.controller.nspk[0]) == counted
-
-
-def test_the_retry_on_the_patches_is_for_local_layers():
-    with pytest.raises(ConfigError, match="topology.retry_spikes: set to 'patches', but it"):
-        load_config(None, ["network.n_exc=8", "topology.retry_spikes=patches"])
 
 
 def test_the_learning_window_of_any_layout_is_its_rules(runtime_numpy):
