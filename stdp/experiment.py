@@ -32,6 +32,7 @@ import datetime as _dt
 import os
 import shutil
 import sys
+import time
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -610,15 +611,41 @@ def lock_folder(run_dir: str | Path) -> FileLock:
     try:
         lock.acquire()
     except Timeout:
-        owner = "another process"
-        with contextlib.suppress(OSError, ValueError):
-            owner = f"process {int((run_dir / '.owner').read_text().split()[0])}"
+        owner = _folder_owner(run_dir)
         raise CheckpointError(
             f"{run_dir} is in use by {owner} (a run, resume, evaluate or extend); "
             "wait for it to end or use another --out"
         ) from None
     atomic_write_text(run_dir / ".owner", f"{os.getpid()}\n")
     return lock
+
+
+def _folder_owner(run_dir: Path, wait: float = 1.0) -> str:
+    """Name the live process that holds ``run_dir``, or "another process".
+
+    The holder writes ``.owner`` just after it takes the lock, so a refusal in
+    between would find no file, or a dead holder's: it waits up to ``wait``
+    seconds for the file to name a live process.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int((run_dir / ".owner").read_text().split()[0])
+            if _alive(pid):
+                return f"process {pid}"
+        if time.monotonic() >= deadline:
+            return "another process"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def _refuse_a_finished_or_started_run(run_dir: Path) -> None:

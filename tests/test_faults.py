@@ -12,11 +12,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from stdp import experiment
 from stdp.checkpoint import Checkpoint
@@ -146,6 +148,26 @@ def test_a_folder_in_use_is_refused_naming_its_owner(tmp_path, capsys):
         lock.release()
 
 
+def test_a_refusal_names_no_dead_holder_and_waits_for_a_late_owner_file(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer runs: a stale .owner from an earlier holder
+    lock = FileLock(run_dir / ".lock", timeout=0)
+    lock.acquire()  # held, but .owner not yet rewritten: the holder's first instants
+    try:
+        (run_dir / ".owner").write_text(f"{gone.pid}\n")
+        with pytest.raises(experiment.CheckpointError, match="in use by another process"):
+            experiment.lock_folder(run_dir)
+        late = threading.Timer(0.3, (run_dir / ".owner").write_text, [f"{os.getpid()}\n"])
+        late.start()
+        with pytest.raises(experiment.CheckpointError, match=f"in use by process {os.getpid()} "):
+            experiment.lock_folder(run_dir)
+        late.join()
+    finally:
+        lock.release()
+
+
 def test_two_runs_into_one_folder_at_once_one_wins_the_other_is_refused(tmp_path, reference):
     config = _config_file(tmp_path, LONGER)
     run_dir = tmp_path / "run"
@@ -154,7 +176,10 @@ def test_two_runs_into_one_folder_at_once_one_wins_the_other_is_refused(tmp_path
     codes = sorted(code for code, _ in results)
     assert codes == [0, 2], results
     loser = next(err for code, err in results if code == 2).strip().splitlines()
-    assert len(loser) == 1 and ("in use by process" in loser[0] or "already holds" in loser[0])
+    winner = next(p.pid for p, (code, _) in zip(procs, results, strict=True) if code == 0)
+    assert len(loser) == 1
+    # refused at the lock, naming the winner, or after the winner's checkpoint
+    assert f"in use by process {winner} " in loser[0] or "already holds" in loser[0], loser
     _assert_same_run(reference, run_dir)  # the winner's results, not mixed with the loser's
 
 
