@@ -15,6 +15,9 @@ A results folder holds:
 ``test_counts.npz``    spike counts of the test pass, with labels
 ``metrics.json``       accuracy, throughput, counters, seed, versions
 ``log.txt``            what happened, one line per event
+``status.json``        state (training, evaluating, done, failed,
+                       interrupted), its process, and the examples
+                       trained on in the checkpoint
 ``snapshots/``         weights every ``train.snapshot_every`` examples
 =====================  ==================================================
 
@@ -210,6 +213,8 @@ class Experiment:
             )
         self.checkpoint = checkpoint
         self.network = Network.from_checkpoint(checkpoint, cfg)
+        # examples trained on in the checkpoint on disk: where a resume starts
+        self._trained_saved = int(self.network.position_.done)
 
     # -- making and opening ------------------------------------------------------------
     @classmethod
@@ -340,11 +345,12 @@ class Experiment:
 
     def set_status(self, state: str, **details: Any) -> None:
         """Record in ``status.json`` what the folder holds: created, training, evaluating,
-        done, failed or interrupted (with the process and the time)."""
+        done, failed or interrupted (with the process and the time), and the examples
+        trained on in its checkpoint (rewritten at every checkpoint of the training)."""
         record = {
             "state": state,
             "phase": self.checkpoint.phase,
-            "examples_trained": int(self.network.position_.done),
+            "examples_trained": self._trained_saved,
             "pid": os.getpid(),
             "time": _dt.datetime.now().isoformat(timespec="seconds"),
             **details,
@@ -394,6 +400,10 @@ class Experiment:
                 ck.phase = "label" if pos.done >= n_train else "train"
                 ck.train_block = list(block)
                 self.save_checkpoint()
+                self._trained_saved = int(pos.done)
+                self.log(f"checkpoint: {pos.done} examples trained")
+                if pos.done < n_train:
+                    self.set_status("training")
 
         if net.position_.done == 0 and snap_every:
             self._snapshot(net.state_, 0)

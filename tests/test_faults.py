@@ -104,8 +104,13 @@ def test_an_interrupted_run_says_how_to_go_on_and_resumes_bit_for_bit(
     scratch.mkdir()
     env = dict(os.environ, TMPDIR=str(scratch))
     proc = _stdp("run", str(_config_file(tmp_path, LONGER)), "--out", str(run_dir), env=env)
+    # status.json follows the checkpoints: a run killed after one knows what it holds
     _wait_for(
-        lambda: (run_dir / "checkpoint.npz").exists() and _status(run_dir).get("state") == when,
+        lambda: (
+            (run_dir / "checkpoint.npz").exists()
+            and _status(run_dir).get("state") == when
+            and _status(run_dir).get("examples_trained", 0) > 0
+        ),
         proc,
     )
     os.killpg(proc.pid, sig)  # as Ctrl-C does: the whole process group
@@ -116,6 +121,8 @@ def test_an_interrupted_run_says_how_to_go_on_and_resumes_bit_for_bit(
     assert "Traceback" not in err
     assert list(scratch.iterdir()) == []  # no debug log, no script copy left behind
     assert _status(run_dir)["state"] == "interrupted"
+    saved = Checkpoint.load(run_dir / "checkpoint.npz").train.done  # where a resume starts
+    assert _status(run_dir)["examples_trained"] == saved
     assert main(["resume", str(run_dir)]) == 0
     _assert_same_run(reference, run_dir)
 
