@@ -649,12 +649,14 @@ def _folder_owner(run_dir: Path, wait: float = 1.0) -> str:
 
 
 def _alive(pid: int) -> bool:
+    if pid <= 0:  # 0 and -1 would ask about a process group, not a process
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's process: alive
-        return True
+        pass
     return True
 
 

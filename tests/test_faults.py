@@ -163,9 +163,10 @@ def test_a_refusal_names_no_dead_holder_and_waits_for_a_late_owner_file(tmp_path
     lock = FileLock(run_dir / ".lock", timeout=0)
     lock.acquire()  # held, but .owner not yet rewritten: the holder's first instants
     try:
-        (run_dir / ".owner").write_text(f"{gone.pid}\n")
-        with pytest.raises(experiment.CheckpointError, match="in use by another process"):
-            experiment.lock_folder(run_dir)
+        for stale in (gone.pid, 0):  # 0 names a process group, not a holder
+            (run_dir / ".owner").write_text(f"{stale}\n")
+            with pytest.raises(experiment.CheckpointError, match="in use by another process"):
+                experiment.lock_folder(run_dir)
         late = threading.Timer(0.3, (run_dir / ".owner").write_text, [f"{os.getpid()}\n"])
         late.start()
         with pytest.raises(experiment.CheckpointError, match=f"in use by process {os.getpid()} "):
