@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir", help="the results folder of a finished training")
     _add_set(
         evaluate,
-        "label.*, test.*, protocol.eval_presentation, engine.eval_shard_size or "
+        "label.*, test.*, protocol.eval_presentation, protocol.eval_inhibition, "
+        "engine.eval_shard_size or "
         "engine.workers, e.g. --set test.presentations=10",
     )
 

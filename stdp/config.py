@@ -630,18 +630,28 @@ def eval_config(cfg: Config) -> Config:
     -------
     Config
         ``cfg`` itself, or a copy with ``protocol.presentation`` set to
-        ``protocol.eval_presentation`` when that is not ``"same"``.
+        ``protocol.eval_presentation`` when that is not ``"same"``, and the
+        inh->exc weights (``network.w_inh_exc``, ``network.inh_distance_scale``)
+        multiplied by ``protocol.eval_inhibition`` when that is not ``"same"``
+        or 1.
 
     Examples
     --------
     >>> cfg = load_config({"protocol": {"presentation": "100 ms", "eval_presentation": "350 ms"}})
     >>> print(eval_config(cfg)["protocol.presentation"])
     0.35 s
+    >>> print(eval_config(cfg.replace(protocol__eval_inhibition=0.5))["network.w_inh_exc"])
+    8.5
     """
+    changes: dict[str, Any] = {}
     value = cfg["protocol.eval_presentation"]
-    if isinstance(value, str) or value == cfg["protocol.presentation"]:
-        return cfg
-    return cfg.replace(protocol__presentation=format_quantity(value, ms))
+    if not isinstance(value, str) and value != cfg["protocol.presentation"]:
+        changes["protocol__presentation"] = format_quantity(value, ms)
+    factor = cfg["protocol.eval_inhibition"]
+    if not isinstance(factor, str) and factor != 1:
+        changes["network__w_inh_exc"] = cfg["network.w_inh_exc"] * factor
+        changes["network__inh_distance_scale"] = cfg["network.inh_distance_scale"] * factor
+    return cfg.replace(**changes) if changes else cfg
 
 
 def load_config(

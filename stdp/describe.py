@@ -482,7 +482,7 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         f"decay time constant {_q(cfg, 'exc.tau_theta')}) during training "
         f"({cfg['train.n_examples']} examples); frozen while labelling "
         f"({_q(cfg, 'label.n_examples')} training examples) and testing "
-        f"({_q(cfg, 'test.n_examples')} test examples).",
+        f"({_q(cfg, 'test.n_examples')} test examples)" + _frozen_text(cfg) + ".",
         "- **Labels and prediction**: each neuron gets the class of its highest mean response "
         "in the labelling pass; a test example is assigned the class whose neurons fire most "
         "on average (paper §2.6).",
@@ -490,6 +490,22 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
     ]
     lines += model_zoo_lines(cfg)
     return "\n".join(lines)
+
+
+def _frozen_text(cfg: Config) -> str:
+    """What the labelling and test passes do differently from training (none: "")."""
+    parts = []
+    if not isinstance(cfg["protocol.eval_presentation"], str):
+        parts.append(
+            f"each example is shown for {_q(cfg, 'protocol.eval_presentation')} "
+            "(protocol.eval_presentation)"
+        )
+    factor = cfg["protocol.eval_inhibition"]
+    if not isinstance(factor, str) and factor != 1:
+        parts.append(
+            f"the inh->exc weights are {factor:g} times the training's (protocol.eval_inhibition)"
+        )
+    return "; in those passes " + " and ".join(parts) if parts else ""
 
 
 def _topology_lines(cfg: Config, n_input: int) -> list[str]:

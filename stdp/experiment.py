@@ -77,7 +77,12 @@ __all__ = [
 #: The default ``stream``: the standard error of the moment the object is made.
 STDERR: Any = type("Stderr", (), {"__repr__": lambda self: "sys.stderr"})()
 #: Engine settings that `evaluate_run` may change (they do not touch the trained network).
-EVALUATE_KEYS = ("protocol.eval_presentation", "engine.eval_shard_size", "engine.workers")
+EVALUATE_KEYS = (
+    "protocol.eval_presentation",
+    "protocol.eval_inhibition",
+    "engine.eval_shard_size",
+    "engine.workers",
+)
 #: Settings of the readout only: `evaluate_run` scores the saved counts again.
 READOUT_KEYS = ("label.linear_c",)
 CHECKPOINT = FILENAME

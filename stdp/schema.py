@@ -504,6 +504,17 @@ SCHEMA: dict[str, Any] = {
             "still be read out with the paper's 350 ms",
             range=POSITIVE,
         ),
+        "eval_inhibition": Param(
+            "same",
+            float,
+            "the inh->exc weights of the labelling and test passes as a multiple of the "
+            "training's (network.w_inh_exc, and network.inh_distance_scale with distance "
+            "inhibition; 'same': 1). Training keeps the full weights, so that the neurons of a "
+            "group compete for examples; below 1 several neurons of a group answer an example "
+            "in the frozen passes, a graded code for the linear readout where the full "
+            "inhibition leaves mostly one winner per group",
+            range=NON_NEGATIVE,
+        ),
         "reset_state": Param(
             False,
             bool,

@@ -70,6 +70,35 @@ def test_presentation_must_be_whole_time_steps():
         load_config(None, ["protocol.presentation=350.2 ms"])
 
 
+def test_eval_inhibition_scales_only_the_frozen_passes_inhibition(tmp_path):
+    cfg = load_config(None, ["network.w_inh_exc=16", "network.inh_distance_scale=4"])
+    assert cfg["protocol.eval_inhibition"] == "same"
+    assert eval_config(cfg) is cfg
+    one = cfg.replace(protocol__eval_inhibition=1.0)
+    assert eval_config(one) is one
+    weak = cfg.replace(protocol__eval_inhibition=0.25)
+    frozen = eval_config(weak)
+    assert frozen["network.w_inh_exc"] == 4.0 and frozen["network.inh_distance_scale"] == 1.0
+    assert frozen.flat() == {
+        **weak.flat(),
+        "network.w_inh_exc": 4.0,
+        "network.inh_distance_scale": 1.0,
+    }
+    # with a longer window as well, both change
+    both = eval_config(weak.replace(protocol__eval_presentation="700 ms"))
+    assert both["protocol.presentation"] == 700 * ms and both["network.w_inh_exc"] == 4.0
+    path = tmp_path / "config.toml"
+    path.write_text(weak.to_toml())
+    assert load_config(path) == weak
+    for text, message in (
+        ("protocol.eval_inhibition=-0.5", r"protocol.eval_inhibition: -0.5 is out of range"),
+        ("protocol.eval_inhibition=weak", "protocol.eval_inhibition: expected a number"),
+        ("protocol.eval_inhibition=nan", "protocol.eval_inhibition"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            load_config(None, [text])
+
+
 def test_eval_presentation_changes_only_the_frozen_passes_window(tmp_path):
     cfg = load_config(None, ["protocol.presentation=100 ms"])
     assert cfg["protocol.eval_presentation"] == "same"

@@ -240,3 +240,17 @@ def test_the_spike_counter_row_says_which_neurons_it_counts(retry_spikes, row):
     )
     counter = next(line for line in describe(cfg, 16).splitlines() if "| `spike_counter`" in line)
     assert row in counter
+
+
+def test_the_protocol_says_how_the_frozen_passes_differ_from_training():
+    plain = describe(load_config())
+    assert "(protocol.eval_inhibition)" not in plain
+    assert "(protocol.eval_presentation)" not in plain
+    text = describe(
+        load_config(None, ["protocol.eval_inhibition=0.25", "protocol.eval_presentation=700 ms"])
+    )
+    line = next(line for line in text.splitlines() if line.startswith("- **Learning**"))
+    assert "each example is shown for 700 ms (protocol.eval_presentation)" in line
+    assert "inh->exc weights are 0.25 times the training's (protocol.eval_inhibition)" in line
+    # a factor of 1 is the training's inhibition: nothing to say
+    assert "eval_inhibition)" not in describe(load_config(None, ["protocol.eval_inhibition=1"]))

@@ -201,9 +201,28 @@ def test_end_to_end_run_writes_every_result(tmp_path):
     assert 1.5 < spikes_700 / spikes_350 < 2.5
     with np.load(run_dir / "checkpoint.npz") as ck:
         np.testing.assert_array_equal(ck["weights"], weights_before)
-    # and back to the training window: the first evaluation's counts exactly
+
+    # no inhibition in the frozen passes only (protocol.eval_inhibition = 0): with the
+    # training's full inhibition few neurons answer an example, without it many more
+    def answering() -> float:
+        with np.load(run_dir / "label_counts.npz") as lc:
+            return float((lc["counts"] > 0).sum(axis=1).mean())
+
+    experiment.evaluate_run(run_dir, ["protocol.eval_presentation=350 ms"], stream=None)
+    full = answering()
+    experiment.evaluate_run(run_dir, ["protocol.eval_inhibition=0"], stream=None)
+    assert answering() > 2 * full
+    with np.load(run_dir / "checkpoint.npz") as ck:
+        np.testing.assert_array_equal(ck["weights"], weights_before)
+    # and back to the training window and inhibition: the first evaluation's counts exactly
     same = experiment.evaluate_run(
-        run_dir, ["protocol.eval_presentation=350 ms", "test.presentations=1"], stream=None
+        run_dir,
+        [
+            "protocol.eval_presentation=350 ms",
+            "protocol.eval_inhibition=same",
+            "test.presentations=1",
+        ],
+        stream=None,
     )
     assert same["accuracy"] == metrics["accuracy"]
     # a readout setting only: the saved counts are scored again, the passes not run
