@@ -23,7 +23,7 @@ from brian2 import ms
 
 from . import equations as eq
 from . import models, network
-from .config import SCHEMA, Config, Param
+from .config import SCHEMA, Config, Param, eval_config
 from .network import cycle_duration, n_counted, norm_total, norm_totals, own_theta_plus
 from .topology import layout
 
@@ -493,17 +493,21 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
 
 
 def _frozen_text(cfg: Config) -> str:
-    """What the labelling and test passes do differently from training (none: "")."""
+    """What the labelling and test passes do differently from training (none: "").
+
+    Read off `stdp.config.eval_config`, the one place that decides it.
+    """
+    frozen = eval_config(cfg)
     parts = []
-    if not isinstance(cfg["protocol.eval_presentation"], str):
+    if frozen["protocol.presentation"] != cfg["protocol.presentation"]:
         parts.append(
-            f"each example is shown for {_q(cfg, 'protocol.eval_presentation')} "
+            f"each example is shown for {_q(frozen, 'protocol.presentation')} "
             "(protocol.eval_presentation)"
         )
-    factor = cfg["protocol.eval_inhibition"]
-    if not isinstance(factor, str) and factor != 1:
+    if any(frozen[k] != cfg[k] for k in ("network.w_inh_exc", "network.inh_distance_scale")):
         parts.append(
-            f"the inh->exc weights are {factor:g} times the training's (protocol.eval_inhibition)"
+            f"the inh->exc weights are {cfg['protocol.eval_inhibition']:g} times the "
+            "training's (protocol.eval_inhibition)"
         )
     return "; in those passes " + " and ".join(parts) if parts else ""
 
