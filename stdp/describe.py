@@ -95,6 +95,13 @@ def model_strings(cfg: Config) -> dict[str, dict[str, str]]:
         },
         "spike_counter": {"on_pre": eq.SPIKE_COUNTER_ON_PRE},
     }
+    if cfg["normalization.norm"] == "l2":  # the Euclidean length, from the squares' sums
+        strings["normalization"] = {
+            "1. exc, every cycle": eq.NORMALIZE_SQUARES_CLEAR,
+            "2. input_to_exc, every cycle": eq.NORMALIZE_SQUARES_ADD,
+            "3. factors and sums (exc, every cycle)": eq.NORMALIZE_LENGTHS,
+            "4. weights (input_to_exc, every cycle, after the factors)": eq.NORMALIZE_WEIGHTS,
+        }
     if cfg["topology.kind"] == "conv":  # shared weights: the kernel table and its steps
         strings["input_to_exc"]["model"] = eq.STDP_MODEL + "w0 : 1\n"
         strings["kernel"] = {
@@ -473,8 +480,10 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         + f", at most {cfg['encoding.max_retries']} times.",
         "- **Normalisation**: "
         + (
-            f"before every presentation while learning, each excitatory neuron's input weights "
-            f"are scaled to sum to {total:g}."
+            "before every presentation while learning, each excitatory neuron's input weights "
+            "are scaled to "
+            + ("sum to" if cfg["normalization.norm"] == "l1" else "a Euclidean length of")
+            + f" {total:g}."
             if cfg["normalization.enabled"]
             else "off."
         ),

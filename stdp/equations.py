@@ -80,6 +80,9 @@ __all__ = [
     "LEARNING_SWITCH",
     "NORMALIZE_WEIGHTS",
     "NORMALIZE_SUMS",
+    "NORMALIZE_SQUARES_CLEAR",
+    "NORMALIZE_SQUARES_ADD",
+    "NORMALIZE_LENGTHS",
     "KERNEL_MODEL",
     "KERNEL_SUM",
     "KERNEL_UPDATE",
@@ -312,6 +315,16 @@ wscale = 1 + learning * (norm_total / wsum - 1)
 wsum += learning * (norm_total - wsum)
 """.strip()
 NORMALIZE_WEIGHTS = "w *= wscale_post"
+# ``normalization.norm = "l2"``: the weights' Euclidean length instead of
+# their sum. ``wscale`` first collects the sum of the squared weights, one
+# pass over the synapses, then becomes the factor; ``wsum`` follows the
+# scaling, as it does for the sum.
+NORMALIZE_SQUARES_CLEAR = "wscale = 0"
+NORMALIZE_SQUARES_ADD = "wscale_post += w**2"
+NORMALIZE_LENGTHS = """
+wscale = 1 + learning * (norm_total / sqrt(wscale + 1e-300) - 1)
+wsum *= wscale
+""".strip()
 
 # --------------------------------------------------------------------------
 # Shared weights of a convolutional layer (``topology.kind = "conv"``). Each

@@ -108,7 +108,12 @@ def norm_total(cfg: Config, n_input: int) -> float:
     `norm_totals` gives every neuron's.
     """
     total = cfg["normalization.total"]
-    return 78.0 * layout(cfg, n_input).fan_in / 784.0 if total == "auto" else float(total)
+    if total != "auto":
+        return float(total)
+    fan_in = layout(cfg, n_input).fan_in
+    if cfg["normalization.norm"] == "l2":  # the sum spread evenly over half the inputs
+        return 78.0 * fan_in / 784.0 * math.sqrt(2.0 / fan_in)
+    return 78.0 * fan_in / 784.0
 
 
 def own_theta_plus(cfg: Config) -> bool:
@@ -132,7 +137,10 @@ def norm_totals(cfg: Config, n_input: int) -> np.ndarray:
     get ``78`` with 'auto' (the paper's value), the patch neurons ``78 * kernel^2 / 784``.
     """
     shape = layout(cfg, n_input)
-    return norm_total(cfg, n_input) * shape.fan_ins() / shape.fan_in
+    ratio = shape.fan_ins() / shape.fan_in
+    if cfg["normalization.norm"] == "l2":  # a length grows as the root of the inputs
+        ratio = np.sqrt(ratio)
+    return norm_total(cfg, n_input) * ratio
 
 
 def n_counted(cfg: Config, shape: Layout) -> int:
@@ -639,7 +647,14 @@ def build_network(
     if cfg["normalization.enabled"]:
         # After the controller (order 0) has decided whether this cycle learns:
         # each neuron's factor, then the weights.
-        _each_cycle(exc, eq.NORMALIZE_SUMS, cfg, order=2, name="normalize_sums")
+        if cfg["normalization.norm"] == "l2":  # the squares' sums first (sorted by name)
+            _each_cycle(exc, eq.NORMALIZE_SQUARES_CLEAR, cfg, order=2, name="normalize_a_clear")
+            _each_cycle(
+                input_to_exc, eq.NORMALIZE_SQUARES_ADD, cfg, order=2, name="normalize_b_add"
+            )
+            _each_cycle(exc, eq.NORMALIZE_LENGTHS, cfg, order=2, name="normalize_c_lengths")
+        else:
+            _each_cycle(exc, eq.NORMALIZE_SUMS, cfg, order=2, name="normalize_sums")
         _each_cycle(input_to_exc, eq.NORMALIZE_WEIGHTS, cfg, order=3, name="normalize_weights")
 
     if cfg["protocol.reset_state"]:

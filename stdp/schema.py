@@ -378,11 +378,22 @@ SCHEMA: dict[str, Any] = {
         "enabled": Param(
             True, bool, "divisive weight normalisation before every presentation while learning"
         ),
+        "norm": Param(
+            "l1",
+            str,
+            "what the normalisation holds fixed: l1 (the sum of a neuron's input weights, "
+            "Diehl & Cook 2015) or l2 (their Euclidean length, as Oja's rule does, Oja 1982: "
+            "the winner is then the neuron whose weights point most nearly the input's way, "
+            "not the one whose weights pile up on the brightest pixels)",
+            choices=("l1", "l2"),
+        ),
         "total": Param(
             "auto",
             float,
-            "target sum of each excitatory neuron's input weights; 'auto': 78 * n_inputs / 784 "
-            "(the code's 78 for MNIST)",
+            "target sum (norm l1) or Euclidean length (norm l2) of each excitatory neuron's "
+            "input weights; 'auto': 78 * n / 784 with n the neuron's inputs (the code's 78 for "
+            "MNIST), and for l2 the length of that sum spread evenly over half the inputs, "
+            "78 * n / 784 * sqrt(2 / n)",
             range=POSITIVE,
         ),
     },

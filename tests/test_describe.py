@@ -33,6 +33,7 @@ VARIANTS = [
         "topology.filters=3",
         "network.n_exc=108",
         "topology.share=winner",
+        "normalization.norm=l2",
     ],
 ]
 
@@ -60,7 +61,8 @@ def test_every_equation_string_is_a_code_block(overrides):
     conv = cfg["topology.kind"] == "conv"  # the kernel table's model and 5 or 6 steps
     winner = cfg["topology.share"] == "winner"  # and 5 more for the winner's bookkeeping
     n_conv = conv * (6 + cfg["normalization.enabled"] + 5 * winner)
-    assert len(strings) == 20 + geometric + 3 * reset + n_conv
+    l2 = cfg["normalization.norm"] == "l2"  # the squares' sums: 2 more steps
+    assert len(strings) == 20 + geometric + 3 * reset + n_conv + 2 * l2
     for code in strings:
         assert code in blocks
     # every equation constant of stdp.equations, as this config fills it in
@@ -80,6 +82,8 @@ def test_every_equation_string_is_a_code_block(overrides):
             or (name in ("INPUT_EQUATIONS", "INPUT_THRESHOLD", "INPUT_RESET") and geometric)
             or name.endswith(("_LATENCY", "_RANK_ORDER", "_VOLLEY"))  # temporal codes only
             or (name.startswith(("KERNEL_", "WSUM_")) and cfg["topology.kind"] != "conv")
+            or (name.startswith(("NORMALIZE_SQUARES", "NORMALIZE_LENGTHS")) and not l2)
+            or (name == "NORMALIZE_SUMS" and l2)
             or (
                 name
                 in ("FILTER_MODEL", "FIRST_SPIKE_ON_PRE", "KERNEL_KEEP_WINNERS")
@@ -123,8 +127,7 @@ def test_described_strings_are_those_of_the_built_network(runtime_numpy, overrid
         obj.name: obj.abstract_code.strip()
         for group in (built.exc, built.input_to_exc, built.controller)
         for obj in group.contained_objects
-        if obj.name
-        in ("learning_switch", "normalize_sums", "normalize_weights", "controller_cycle")
+        if obj.name in ("learning_switch", "controller_cycle") or obj.name.startswith("normalize")
     }
     for group in ("exc", "inh", "input"):
         for obj in getattr(built, group).contained_objects:
@@ -140,14 +143,11 @@ def test_described_strings_are_those_of_the_built_network(runtime_numpy, overrid
     assert "at the start of every cycle" not in m["input"]
     assert regular["learning_switch"] == m["exc"]["at the start of every cycle"]
     assert regular["controller_cycle"] == m["controller"]["at the start of every cycle"]
-    if cfg["normalization.enabled"]:
-        assert (
-            regular["normalize_weights"]
-            == m["normalization"]["weights (input_to_exc, every cycle, after the factors)"]
-        )
-        assert (
-            regular["normalize_sums"] == m["normalization"]["factors and sums (exc, every cycle)"]
-        )
+    if cfg["normalization.enabled"]:  # the steps in the order they run (sorted by name)
+        steps = [code for name, code in sorted(regular.items()) if name.startswith("normalize")]
+        assert steps == list(m["normalization"].values())
+    else:
+        assert not any(name.startswith("normalize") for name in regular)
     for group in ("input", "input_to_exc", "controller"):
         assert Equations(m[group]["model"]) == getattr(built, group).equations
     for group in ("exc", "inh"):

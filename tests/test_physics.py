@@ -281,8 +281,19 @@ def test_poisson_input_counts_and_intervals_match_the_bernoulli_process(generato
     assert abs(gaps.mean() - 1 / p) < 4 * np.sqrt((1 - p) / p**2 / gaps.size)
 
 
-def test_normalisation_sets_every_column_sum():
-    cfg = load_config(None, ["network.n_exc=7", "engine.chunk_cycles=1", "normalization.total=3.5"])
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+def test_normalisation_sets_every_column_sum(norm):
+    """One learning cycle scales each neuron's weights to the target sum or length."""
+    total = {"l1": 3.5, "l2": 1.0}[norm]  # weights of about 0.2 either way, below w_max
+    cfg = load_config(
+        None,
+        [
+            "network.n_exc=7",
+            "engine.chunk_cycles=1",
+            f"normalization.total={total}",
+            f"normalization.norm={norm}",
+        ],
+    )
     built = build_network(cfg, n_input=16, chunk_cycles=1)
     rng = np.random.default_rng(0)
     w = rng.uniform(0, 0.3, size=16 * 7)
@@ -294,18 +305,23 @@ def test_normalisation_sets_every_column_sum():
     built.controller.nspk = 5
     built.controller.n_valid = 1
     built.net.run(cfg["network.dt"], namespace={})
-    sums = np.asarray(built.input_to_exc.w[:]).reshape(16, 7).sum(axis=0)
-    np.testing.assert_allclose(sums, 3.5, rtol=1e-12)
+    after = np.asarray(built.input_to_exc.w[:]).reshape(16, 7)
+    before = w.reshape(16, 7)
+    size = {"l1": lambda m: m.sum(axis=0), "l2": lambda m: np.sqrt((m**2).sum(axis=0))}[norm]
+    np.testing.assert_allclose(size(after), total, rtol=1e-12)
     # the relative weights within a column are kept
     np.testing.assert_allclose(
-        np.asarray(built.input_to_exc.w[:]).reshape(16, 7) / w.reshape(16, 7),
-        np.broadcast_to(3.5 / w.reshape(16, 7).sum(axis=0), (16, 7)),
-        rtol=1e-12,
+        after / before, np.broadcast_to(total / size(before), (16, 7)), rtol=1e-12
     )
+    # the running sums follow the weights (the sum normalisation reads them next cycle)
+    np.testing.assert_allclose(built.exc.wsum[:], after.sum(axis=0), rtol=1e-12)
 
 
-def test_no_normalisation_while_frozen():
-    cfg = load_config(None, ["network.n_exc=7", "normalization.total=3.5"])
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+def test_no_normalisation_while_frozen(norm):
+    cfg = load_config(
+        None, ["network.n_exc=7", "normalization.total=3.5", f"normalization.norm={norm}"]
+    )
     built = build_network(cfg, n_input=16, chunk_cycles=1)
     w = np.linspace(0.01, 0.3, 16 * 7)
     built.input_to_exc.w = w

@@ -103,6 +103,16 @@ def test_whole_image_neurons_beside_the_patches():
     np.testing.assert_allclose(norm_totals(cfg, 16), [78 * 4 / 784] * 8 + [78 * 16 / 784] * 2)
     explicit = cfg.replace(normalization__total=2.0)
     np.testing.assert_allclose(norm_totals(explicit, 16), [2.0] * 8 + [8.0] * 2)
+    # a Euclidean length grows as the root of the inputs: 'auto' is the sum's
+    # 78 * n / 784 spread evenly over half the n inputs
+    l2 = cfg.replace(normalization__norm="l2")
+    np.testing.assert_allclose(
+        norm_totals(l2, 16),
+        [78 * 4 / 784 * (2 / 4) ** 0.5] * 8 + [78 * 16 / 784 * (2 / 16) ** 0.5] * 2,
+    )
+    np.testing.assert_allclose(
+        norm_totals(l2.replace(normalization__total=2.0), 16), [2.0] * 8 + [4.0] * 2
+    )
     # pooling leaves their counts as they are, after the pooled maps
     counts = np.arange(20).reshape(2, 10)
     pooled = shape.pool(counts, 2)
