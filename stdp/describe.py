@@ -153,6 +153,12 @@ def _code_text(cfg: Config) -> str:
             f"every pixel drives one Poisson input neuron ({draw}, code {code}) at rate "
             f"`pixel / 255 * max_rate` with max_rate = {_q(cfg, 'encoding.max_rate')}."
         )
+    if code == "regular":
+        return (
+            "every pixel drives one input neuron that fires regularly (code regular), "
+            "`255 / (pixel * max_rate)` apart from a fixed phase of that interval, with "
+            f"max_rate = {_q(cfg, 'encoding.max_rate')}: the Poisson code's rate without its noise."
+        )
     volleys = (
         f"{cfg['encoding.volleys']} volley(s), {_q(cfg, 'encoding.volley_period')} apart; "
         f"pixels at or below {cfg['encoding.min_intensity']:g} x 255 stay silent."
@@ -345,6 +351,7 @@ _RULE_NAMES = {
 _CODE_NAMES = {
     "poisson": "Poisson",
     "bernoulli": "Bernoulli",
+    "regular": "Regularly firing",
     "latency": "Latency-coded",
     "rank_order": "Rank-order",
 }

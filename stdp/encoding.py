@@ -14,6 +14,11 @@ this module makes:
     original code's values a white pixel fires at 63.75 Hz (pixel/4), and
     every re-presentation of an example that evoked too few spikes adds
     31.875 Hz (pixel/8). Table: the intensities x.
+``regular``
+    The same rate without the noise: each input fires exactly ``1 / rate``
+    apart, from a fixed phase of that interval (the golden-ratio sequence over
+    the pixels), so that an image always evokes the same input spikes. Table:
+    the intensities x.
 ``latency``
     Time to first spike: one spike per pixel and volley, ``latency_max * (1 - x)``
     after the volley's start; pixels with x <= ``min_intensity`` stay silent.
@@ -48,13 +53,14 @@ __all__ = [
 ]
 
 #: The values of ``encoding.code``.
-CODES = ("poisson", "bernoulli", "latency", "rank_order")
+CODES = ("poisson", "bernoulli", "regular", "latency", "rank_order")
 #: The codes that send volleys of one spike per pixel.
 TEMPORAL_CODES = ("latency", "rank_order")
 #: The ``encoding`` keys each code reads (the retry rule's keys are read by all).
 _CODE_KEYS = {
     "poisson": ("generator",),
     "bernoulli": (),
+    "regular": (),
     "latency": ("latency_max", "min_intensity", "volleys", "volley_period", "retry_volleys"),
     "rank_order": ("rank_interval", "min_intensity", "volleys", "volley_period", "retry_volleys"),
 }

@@ -67,6 +67,9 @@ __all__ = [
     "INPUT_EQUATIONS_GEOMETRIC",
     "INPUT_THRESHOLD_GEOMETRIC",
     "INPUT_RESET_GEOMETRIC",
+    "INPUT_EQUATIONS_REGULAR",
+    "INPUT_RESET_REGULAR",
+    "INPUT_FIRST_SPIKE_REGULAR",
     "INPUT_FIRST_SPIKE",
     "INPUT_EQUATIONS_LATENCY",
     "INPUT_EQUATIONS_RANK_ORDER",
@@ -192,6 +195,22 @@ t_next += int(t_next - t_start > t_present - dt/2) * t_never
 INPUT_RESET_GEOMETRIC = "pre {trace} 1" + _NEXT_SPIKE.format(first=1)
 #: At the start of every cycle, after the controller: the first spike (>= 0 steps).
 INPUT_FIRST_SPIKE = _NEXT_SPIKE.format(first=0).strip()
+
+# --------------------------------------------------------------------------
+# The rate code without the noise (``encoding.code = "regular"``): every input
+# fires at the same rate as the Poisson code's, ``1 / rate`` apart exactly
+# (each spike in the time step nearest its time), starting at a fixed
+# fraction ``phase`` of that interval into the presentation (a different one
+# for every pixel, so that the inputs do not fire in step). An image then
+# always evokes the same input spikes.
+# --------------------------------------------------------------------------
+INPUT_EQUATIONS_REGULAR = INPUT_EQUATIONS_GEOMETRIC + "phase : 1 (constant)\n"
+_LATE = "\nt_next += int(t_next - t_start > t_present - dt/2) * t_never"
+#: Reset of a regular input: the trace update, then the next spike one interval on.
+INPUT_RESET_REGULAR = "pre {trace} 1\nt_next += dt / p_step" + _LATE
+#: At the start of every cycle, after the controller: the first spike, ``phase`` intervals on.
+#: A dark pixel (rate 0) never fires, whatever its phase.
+INPUT_FIRST_SPIKE_REGULAR = "t_next = t + phase * dt / p_step + int(rate <= 0*Hz) * t_never" + _LATE
 
 # --------------------------------------------------------------------------
 # Temporal codes (``encoding.code = "latency"`` or ``"rank_order"``): every

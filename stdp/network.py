@@ -153,6 +153,8 @@ def n_counted(cfg: Config, shape: Layout) -> int:
     return shape.n_patch if cfg["topology.retry_spikes"] == "patches" else shape.n_exc
 
 
+#: The regular code's phase step between neighbouring pixels, (sqrt(5) - 1) / 2.
+GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 #: The time of a spike that never comes (geometric input generator).
 T_NEVER = 1e9 * second
 
@@ -301,6 +303,13 @@ def input_strings(cfg: Config) -> dict[str, str]:
             "reset": eq.INPUT_RESET.format(trace=trace),
             "each_cycle": "",
         }
+    if code == "regular":
+        return {
+            "model": eq.INPUT_EQUATIONS_REGULAR,
+            "threshold": eq.INPUT_THRESHOLD_GEOMETRIC,
+            "reset": eq.INPUT_RESET_REGULAR.format(trace=trace),
+            "each_cycle": eq.INPUT_FIRST_SPIKE_REGULAR,
+        }
     if code == "poisson" and cfg["encoding.generator"] == "geometric":
         return {
             "model": eq.INPUT_EQUATIONS_GEOMETRIC,
@@ -355,6 +364,8 @@ def input_group(
         _link_to_controller(inp, controller, "k", "t_start", "volleys_now")
     else:
         _link_to_controller(inp, controller, "k", "t_start", "max_rate_now")
+    if cfg["encoding.code"] == "regular":  # the golden-ratio sequence: phases spread evenly
+        inp.phase = np.mod(np.arange(n_input) * GOLDEN, 1.0)
     if strings["each_cycle"]:
         inp.t_next = T_NEVER  # nothing before the controller's first cycle
         # After the controller (order 0) has set the example, rate and t_start.

@@ -405,12 +405,14 @@ SCHEMA: dict[str, Any] = {
             "process at rate x * max_rate, drawn as encoding.generator says; Diehl & Cook 2015), "
             "bernoulli (one random draw per input and time step, spike with probability "
             "x * max_rate * dt: the discrete-time Poisson process, as Brian2's PoissonGroup and "
-            "BindsNET's bernoulli encoder), latency (time to first spike: one spike per pixel and "
-            "volley, latency_max * (1 - x) after the volley's start) or rank_order (the pixels "
+            "BindsNET's bernoulli encoder), regular (the same rate without the noise: spikes "
+            "exactly 1 / rate apart from a fixed phase per pixel), latency (time to first "
+            "spike: one spike per pixel and volley, latency_max * (1 - x) after the volley's "
+            "start) or rank_order (the pixels "
             "fire once per volley in order of decreasing intensity, rank_interval apart; Thorpe "
             "& Gautrais 1998). Retries: rate codes add retry_rate_step, temporal codes add "
             "retry_volleys volleys",
-            choices=("poisson", "bernoulli", "latency", "rank_order"),
+            choices=("poisson", "bernoulli", "regular", "latency", "rank_order"),
         ),
         "max_rate": Param(
             "63.75 Hz",

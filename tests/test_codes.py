@@ -99,6 +99,31 @@ def test_rate_codes_fire_at_pixel_times_max_rate(code):
     np.testing.assert_array_less(np.abs(counts[1:] - mean[1:]), 5 * sd[1:])
 
 
+def test_regular_code_fires_one_interval_apart_at_the_poisson_rate():
+    from stdp.network import GOLDEN
+
+    cfg = _cfg(code="regular", max_rate="200 Hz")
+    pixels = np.array([0, 51, 128, 255, 255])  # rates 0, 40, 100.4, 200, 200 Hz
+    i, t, cycle = _show(cfg, [pixels, pixels])
+    present = float(cfg["protocol.presentation"] / ms)
+    dt = float(cfg["network.dt"] / ms)
+    assert np.all((t % cycle) < present)  # nothing during the rest
+    for n, pixel in enumerate(pixels):
+        first = t[(i == n) & (t < cycle)]
+        if pixel == 0:
+            assert first.size == 0 and not np.any(i == n)
+            continue
+        interval = 1e3 / (pixel / 255 * 200)  # ms
+        # each spike in the step nearest its exact time, phase * interval, + interval, ...
+        exact = (np.mod(n * GOLDEN, 1.0) + np.arange(first.size)) * interval
+        assert exact[-1] < present - dt / 2 <= exact[-1] + interval
+        np.testing.assert_allclose(first, exact, atol=dt / 2 + 1e-9)
+        # the second presentation repeats the first, spike for spike
+        np.testing.assert_allclose(t[(i == n) & (t >= cycle)] - cycle, first, atol=1e-9)
+    # the two white pixels differ only in phase
+    assert not np.array_equal(t[i == 3], t[i == 4])
+
+
 def test_bernoulli_code_is_the_per_step_draw_of_the_poisson_code():
     per_step = _cfg(code="poisson", generator="bernoulli")
     assert input_strings(_cfg(code="bernoulli")) == input_strings(per_step)
@@ -214,3 +239,13 @@ def test_configs_that_generate_the_same_code_share_one_build():
     assert key(**latency, latency_max="5 ms") != key(**latency, latency_max="6 ms")
     assert key(**latency, rank_interval="2 ms") == key(**latency)
     assert key(code="rank_order", volleys=2) != key(code="rank_order", volleys=3)
+
+
+def test_describe_names_the_regular_code():
+    from stdp.describe import describe, model_strings
+
+    cfg = load_config({"network": {"n_exc": 2}, "encoding": {"code": "regular"}})
+    text = describe(cfg)
+    assert "fires regularly (code regular)" in text
+    assert "### Regularly firing" in text
+    assert model_strings(cfg)["input"]["reset"] in text

@@ -34,6 +34,7 @@ VARIANTS = [
         "network.n_exc=108",
         "topology.share=winner",
         "normalization.norm=l2",
+        "encoding.code=regular",
     ],
 ]
 
@@ -56,13 +57,14 @@ def test_every_equation_string_is_a_code_block(overrides):
     text = describe(cfg)
     blocks = _code_blocks(text)
     strings = [code for roles in model_strings(cfg).values() for code in roles.values()]
-    geometric = cfg["encoding.generator"] == "geometric"
+    regular = cfg["encoding.code"] == "regular"  # its own reset and first spike
+    geometric = cfg["encoding.generator"] == "geometric" and not regular
     reset = cfg["protocol.reset_state"]
     conv = cfg["topology.kind"] == "conv"  # the kernel table's model and 5 or 6 steps
     winner = cfg["topology.share"] == "winner"  # and 5 more for the winner's bookkeeping
     n_conv = conv * (6 + cfg["normalization.enabled"] + 5 * winner)
     l2 = cfg["normalization.norm"] == "l2"  # the squares' sums: 2 more steps
-    assert len(strings) == 20 + geometric + 3 * reset + n_conv + 2 * l2
+    assert len(strings) == 20 + (geometric or regular) + 3 * reset + n_conv + 2 * l2
     for code in strings:
         assert code in blocks
     # every equation constant of stdp.equations, as this config fills it in
@@ -79,7 +81,12 @@ def test_every_equation_string_is_a_code_block(overrides):
             (name.startswith("RESET_") and not reset)
             or (name.startswith("INPUT_") and name.endswith("_GEOMETRIC") and not geometric)
             or (name == "INPUT_FIRST_SPIKE" and not geometric)
-            or (name in ("INPUT_EQUATIONS", "INPUT_THRESHOLD", "INPUT_RESET") and geometric)
+            or (name.endswith("_REGULAR") and not regular)
+            or (
+                name in ("INPUT_EQUATIONS", "INPUT_THRESHOLD", "INPUT_RESET")
+                and (geometric or regular)
+            )
+            or (name == "INPUT_RESET_GEOMETRIC" and regular)
             or name.endswith(("_LATENCY", "_RANK_ORDER", "_VOLLEY"))  # temporal codes only
             or (name.startswith(("KERNEL_", "WSUM_")) and cfg["topology.kind"] != "conv")
             or (name.startswith(("NORMALIZE_SQUARES", "NORMALIZE_LENGTHS")) and not l2)
