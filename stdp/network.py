@@ -130,11 +130,13 @@ def own_theta_plus(cfg: Config) -> bool:
 
 
 def norm_totals(cfg: Config, n_input: int) -> np.ndarray:
-    """Every excitatory neuron's target weight sum, shape ``(n_exc,)``.
+    """Every excitatory neuron's target weight sum (or length), shape ``(n_exc,)``.
 
     ``norm_total`` scaled by the neuron's inputs over a patch neuron's: the
     whole-image neurons of a two-scale local layer (``topology.dense_filters``)
     get ``78`` with 'auto' (the paper's value), the patch neurons ``78 * kernel^2 / 784``.
+    With ``normalization.norm = "l2"`` the targets are Euclidean lengths, scaled by
+    the square root of that ratio.
     """
     shape = layout(cfg, n_input)
     ratio = shape.fan_ins() / shape.fan_in
