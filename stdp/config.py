@@ -40,6 +40,7 @@ import brian2
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions
 
+from .encoding import TEMPORAL_CODES
 from .errors import ConfigError
 from .schema import FLAT_SCHEMA, SCHEMA, Hz, Param, Range, iter_schema, ms, mV, second
 
@@ -596,7 +597,7 @@ def _check_consistency(cfg: Config) -> None:
 def _check_code(cfg: Config, dt: float) -> None:
     """Checks of the temporal input codes' parameters against each other and the time step."""
     code = cfg["encoding.code"]
-    if code not in ("latency", "rank_order"):
+    if code not in TEMPORAL_CODES:
         return
     period = float(cfg["encoding.volley_period"])
     if period < dt * (1 - 1e-9):

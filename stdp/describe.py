@@ -24,6 +24,7 @@ from brian2 import ms
 from . import equations as eq
 from . import models, network
 from .config import SCHEMA, Config, Param, eval_config
+from .encoding import TEMPORAL_CODES
 from .network import cycle_duration, n_counted, norm_total, norm_totals, own_theta_plus
 from .topology import layout
 
@@ -481,7 +482,7 @@ def describe(cfg: Config, n_input: int | None = None) -> str:
         f"excitatory spikes ({retry}) is shown again with "
         + (
             f"{cfg['encoding.retry_volleys']} more volleys"
-            if cfg["encoding.code"] in ("latency", "rank_order")
+            if cfg["encoding.code"] in TEMPORAL_CODES
             else f"max_rate raised by {_q(cfg, 'encoding.retry_rate_step')}"
         )
         + f", at most {cfg['encoding.max_retries']} times.",

@@ -47,6 +47,7 @@ from brian2 import (
 from . import equations as eq
 from . import models
 from .config import Config
+from .encoding import TEMPORAL_CODES
 from .topology import Layout, layout
 
 __all__ = [
@@ -265,7 +266,7 @@ def _neuron_namespace(cfg: Config, section: str) -> dict:
 
 def controller_group(cfg: Config, clock: brian2.Clock) -> NeuronGroup:
     """The one-"neuron" group that runs the presentation protocol (`CONTROLLER_CYCLE`)."""
-    temporal = cfg["encoding.code"] in ("latency", "rank_order")
+    temporal = cfg["encoding.code"] in TEMPORAL_CODES
     controller = NeuronGroup(
         1,
         eq.CONTROLLER_EQUATIONS,
@@ -297,7 +298,7 @@ def input_strings(cfg: Config) -> dict[str, str]:
     """
     trace = eq.trace_operator(cfg["stdp.trace_update"])
     code = cfg["encoding.code"]
-    if code in ("latency", "rank_order"):
+    if code in TEMPORAL_CODES:
         model = eq.INPUT_EQUATIONS_LATENCY if code == "latency" else eq.INPUT_EQUATIONS_RANK_ORDER
         return {
             "model": model,
@@ -341,7 +342,7 @@ def input_group(
     `stdp.equations.INPUT_EQUATIONS_LATENCY`).
     """
     strings = input_strings(cfg)
-    temporal = cfg["encoding.code"] in ("latency", "rank_order")
+    temporal = cfg["encoding.code"] in TEMPORAL_CODES
     dt = float(cfg["network.dt"])
     inp = NeuronGroup(
         n_input,

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .encoding import CODES
 from .neuron_params import MODEL_NAMES, model_params, neuron_params
 from .params import (
     COUNT,
@@ -412,7 +413,7 @@ SCHEMA: dict[str, Any] = {
             "fire once per volley in order of decreasing intensity, rank_interval apart; Thorpe "
             "& Gautrais 1998). Retries: rate codes add retry_rate_step, temporal codes add "
             "retry_volleys volleys",
-            choices=("poisson", "bernoulli", "regular", "latency", "rank_order"),
+            choices=CODES,
         ),
         "max_rate": Param(
             "63.75 Hz",
