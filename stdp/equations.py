@@ -187,10 +187,13 @@ t_start : second (linked)
 max_rate_now : Hz (linked)
 """
 INPUT_THRESHOLD_GEOMETRIC = "t > t_next - dt/2"
-_NEXT_SPIKE = """
-t_next = t + dt * ({first} + floor(clip(log(rand()) / log(1 - p_step), 0, 1e8)))
-t_next += int(t_next - t_start > t_present - dt/2) * t_never
-"""
+#: A spike due after the presentation window is moved to ``t_never``.
+_LATE = "t_next += int(t_next - t_start > t_present - dt/2) * t_never"
+_NEXT_SPIKE = (
+    "\nt_next = t + dt * ({first} + floor(clip(log(rand()) / log(1 - p_step), 0, 1e8)))\n"
+    + _LATE
+    + "\n"
+)
 #: Reset of a geometric input: the trace update, then the next spike (>= 1 step later).
 INPUT_RESET_GEOMETRIC = "pre {trace} 1" + _NEXT_SPIKE.format(first=1)
 #: At the start of every cycle, after the controller: the first spike (>= 0 steps).
@@ -205,12 +208,13 @@ INPUT_FIRST_SPIKE = _NEXT_SPIKE.format(first=0).strip()
 # always evokes the same input spikes.
 # --------------------------------------------------------------------------
 INPUT_EQUATIONS_REGULAR = INPUT_EQUATIONS_GEOMETRIC + "phase : 1 (constant)\n"
-_LATE = "\nt_next += int(t_next - t_start > t_present - dt/2) * t_never"
 #: Reset of a regular input: the trace update, then the next spike one interval on.
-INPUT_RESET_REGULAR = "pre {trace} 1\nt_next += dt / p_step" + _LATE
+INPUT_RESET_REGULAR = "pre {trace} 1\nt_next += dt / p_step\n" + _LATE
 #: At the start of every cycle, after the controller: the first spike, ``phase`` intervals on.
 #: A dark pixel (rate 0) never fires, whatever its phase.
-INPUT_FIRST_SPIKE_REGULAR = "t_next = t + phase * dt / p_step + int(rate <= 0*Hz) * t_never" + _LATE
+INPUT_FIRST_SPIKE_REGULAR = (
+    "t_next = t + phase * dt / p_step + int(rate <= 0*Hz) * t_never\n" + _LATE
+)
 
 # --------------------------------------------------------------------------
 # Temporal codes (``encoding.code = "latency"`` or ``"rank_order"``): every
